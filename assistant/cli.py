@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("avbrutet; indexet är oförändrat för den rapport som pågick")
         return 130
+    except BrokenPipeError:  # `kompass search … | head`
+        sys.stderr.close()
+        return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -31,7 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Passages above which dense search runs on an in-memory FAISS index instead of sqlite-vec."),
     Setting("candidates", "KOMPASS_CANDIDATES", "50",
             "Candidates fetched from each side (lexical, dense) before fusion."),
-    Setting("rrf_k", "KOMPASS_RRF_K", "60", "The k constant of reciprocal rank fusion."),
+    Setting("rrf_k", "KOMPASS_RRF_K", "20", "The k constant of reciprocal rank fusion."),
+    Setting("lexical_weight", "KOMPASS_LEXICAL_WEIGHT", "0.7",
+            "Weight of the lexical (BM25) list against the dense list (1.0) in fusion."),
     Setting("allmant_weight", "KOMPASS_ALLMANT_WEIGHT", "0.5",
             "Weight of the generic 'Allmänt' text (the same in every report) in hybrid ranking."),
     Setting("max_query_chars", "KOMPASS_MAX_QUERY_CHARS", "1000", "Longest query accepted."),
@@ -45,6 +47,7 @@ class Config:
     faiss_threshold: int
     candidates: int
     rrf_k: int
+    lexical_weight: float
     allmant_weight: float
     max_query_chars: int
 
@@ -60,5 +63,6 @@ class Config:
                    faiss_threshold=int(values["faiss_threshold"]),  # type: ignore[arg-type]
                    candidates=int(values["candidates"]),  # type: ignore[arg-type]
                    rrf_k=int(values["rrf_k"]),  # type: ignore[arg-type]
+                   lexical_weight=float(values["lexical_weight"]),  # type: ignore[arg-type]
                    allmant_weight=float(values["allmant_weight"]),  # type: ignore[arg-type]
                    max_query_chars=int(values["max_query_chars"]))  # type: ignore[arg-type]

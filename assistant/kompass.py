@@ -2,27 +2,27 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
-
 import corpus
 from corpus.chunker import chunk_report
 from corpus.errors import InputError, KompassError
-from corpus.models import SectionKind
+from corpus.models import Passage, SectionKind
 from corpus.parser import parse_report
 from corpus.reader import read_document
 from corpus.taxonomy import fold, parse_area_argument
 from index.embedder import Embedder, load_embedder
-from index.faiss_dense import FaissDense
-from index.lexical import terms
-from index.sqlite_store import Filters, SQLiteStore
+from index.dense import DenseRetriever
+from index.lexical import compound_splits, terms
+from index.sqlite_store import Filters, PassageRecord, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
+from .intent import section_weights
 from .models import Answer, Hit, IngestResult
 
 PARSER_VERSION = 1
@@ -73,7 +73,7 @@ class Kompass:
         self.config = config or Config.from_env()
         self._embedder = embedder
         self._store: SQLiteStore | None = None
-        self._faiss: tuple[tuple[int, int], FaissDense] | None = None
+        self._dense_retriever: DenseRetriever | None = None
 
     # -- resources ---------------------------------------------------------------------
     @property
@@ -86,7 +86,13 @@ class Kompass:
     def store(self) -> SQLiteStore:
         if self._store is None:
             self._store = SQLiteStore(self.config.db_path, self.embedder.name, self.embedder.dim)
+            self._dense_retriever = DenseRetriever(self._store, self.config.faiss_threshold)
         return self._store
+
+    @property
+    def dense(self) -> DenseRetriever:
+        self.store  # opens the store and its retriever
+        return self._dense_retriever
 
     def close(self) -> None:
         if self._store is not None:
@@ -127,28 +133,37 @@ class Kompass:
             if not force and stored_hash == report.source_sha256 and stored_version == PARSER_VERSION:
                 result.status = "unchanged"
                 return result
-            passages = chunk_report(report)
-            hashes = [hashlib.sha256(f"{self.embedder.name}\n{p.indexed_text}".encode()).hexdigest()
-                      for p in passages]
-            cached = self.store.cached_vectors(hashes)
-            missing = [i for i, h in enumerate(hashes) if h not in cached]
-            vectors = np.zeros((len(passages), self.embedder.dim), dtype=np.float32)
-            for i, h in enumerate(hashes):
-                if h in cached:
-                    vectors[i] = cached[h]
-            if missing:
-                new = self.embedder.embed_passages(
-                    [passages[i].indexed_text for i in missing],
-                    progress=lambda done, total: progress(f"  bäddar in {done}/{total} avsnitt"))
-                vectors[missing] = new
+            records, embedded = self._embed(chunk_report(report), progress)
             result.status = "updated" if stored_hash else "new"
-            self.store.replace_report(report, passages, hashes, vectors, PARSER_VERSION)
-            result.passages, result.embedded, result.reused = len(passages), len(missing), len(passages) - len(missing)
+            self.store.replace_report(report, records, PARSER_VERSION)
+            result.passages, result.embedded = len(records), embedded
+            result.reused = len(records) + sum(len(r.sentences) for r in records) - embedded
         except KompassError as exc:
             result.error = str(exc)
         finally:
             result.seconds = time.perf_counter() - started
         return result
+
+    def _embed(self, passages: list[Passage], progress: Progress) -> tuple[list[PassageRecord], int]:
+        """Vectors for passages and their sentences; text already in the index is not re-embedded."""
+        name = self.embedder.name
+
+        def content_hash(text: str) -> str:
+            return hashlib.sha256(f"{name}\n{text}".encode()).hexdigest()
+
+        texts = [(p.indexed_text, [s for s in p.sentence_texts_for_index]) for p in passages]
+        all_texts = [t for own, parts in texts for t in (own, *parts)]
+        hashes = {t: content_hash(t) for t in all_texts}
+        vectors = self.store.cached_vectors(hashes.values())
+        todo = list(dict.fromkeys(t for t in all_texts if hashes[t] not in vectors))
+        if todo:
+            new = self.embedder.embed_passages(
+                todo, progress=lambda done, total: progress(f"  bäddar in {done}/{total} texter"))
+            vectors.update({hashes[t]: v for t, v in zip(todo, new)})
+        records = [PassageRecord(p, hashes[own], vectors[hashes[own]],
+                                 [(s, hashes[t], vectors[hashes[t]]) for s, t in zip(p.sentences, parts)])
+                   for p, (own, parts) in zip(passages, texts)]
+        return records, len(todo)
 
     def remove(self, report_id: str) -> None:
         if not self.store.remove_report(report_id):
@@ -214,9 +229,11 @@ class Kompass:
         else:
             ids = {i for i, _ in lexical} | {i for i, _ in dense}
             sections = {pid: p.section for pid, p in self.store.passages(ids).items()}
-            weights = {pid: self.config.allmant_weight for pid, s in sections.items()
-                       if s == SectionKind.ALLMANT.value}
-            ranked = rrf([[i for i, _ in lexical], [i for i, _ in dense]], self.config.rrf_k, weights)
+            boost = section_weights(query)
+            boost[SectionKind.ALLMANT.value] = self.config.allmant_weight
+            weights = {pid: boost.get(section, 1.0) for pid, section in sections.items()}
+            ranked = rrf([[i for i, _ in lexical], [i for i, _ in dense]], self.config.rrf_k,
+                         weights, list_weights=[self.config.lexical_weight, 1.0])
         ranked = ranked[:top]
         stored = self.store.passages(i for i, _ in ranked)
         return [Hit(passage_id=pid, text=p.text, score=round(score, 6), report_id=p.report_id,
@@ -226,32 +243,44 @@ class Kompass:
                 for pid, score in ranked if (p := stored.get(pid))]
 
     def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        query_terms = terms(query)
+        query_terms = self.expand_compounds(terms(query))
         total = self.store.passage_count()
         if total >= 20:
             df = self.store.document_frequencies(query_terms)
             query_terms = [t for t in query_terms if df.get(t, 0) <= MAX_TERM_SHARE * total]
         return self.store.lexical_search(query_terms, filters, k)
 
-    def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        vector = self.embedder.embed_query(query)
-        if self.store.passage_count() < self.config.faiss_threshold:
-            return self.store.dense_search(vector, filters, k)
-        allowed = None if filters == Filters() else self.store.filtered_ids(filters)
-        return self.faiss_index().search(vector, k, allowed)
+    def expand_compounds(self, query_terms: list[str]) -> list[str]:
+        """Swedish compounds, both ways: a query word also finds the compounds it ends
+        (`fullmäktige` → `kommunfullmäktige`), and an unknown query compound is split into known
+        parts (`totalpoäng` → `total`, `poäng`)."""
+        df = self.store.document_frequencies(query_terms)
+        expanded: list[str] = []
+        for term in query_terms:
+            expanded.append(term)
+            if len(term) >= 6:
+                expanded += self.store.terms_ending_with(term)
+            if df.get(term) == 0 and len(term) >= 8:
+                splits = compound_splits(term)
+                known = self.store.document_frequencies([p for split in splits for p in split])
+                valid = [s for s in splits if known.get(s[0]) and known.get(s[1])]
+                if valid:
+                    expanded += max(valid, key=lambda s: min(len(s[0]), len(s[1])))
+        return list(dict.fromkeys(expanded))
 
-    def faiss_index(self) -> FaissDense:
-        """The in-memory FAISS copy of the vectors, rebuilt when the index has changed."""
-        signature = self.store.signature()
-        if self._faiss is None or self._faiss[0] != signature:
-            self._faiss = (signature, FaissDense(*self.store.all_vectors()))
-        return self._faiss[1]
+    def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
+        return self.dense.search(self.embedder.embed_query(query), filters, k)
 
     # -- answers and listings ----------------------------------------------------------
     def ask(self, query: str, filters: Filters | None = None, top: int = 5) -> Answer:
         from .answer import compose
         hits = self.search(query, top=top, filters=filters)
-        return compose(self.check_query(query), hits, self.embedder)
+        stored = self.store.sentences_of(h.passage_id for h in hits)
+        total = max(self.store.passage_count(), 1)
+        df = self.store.document_frequencies(terms(query))
+        idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in df.items()}
+        wanted = frozenset(s for s, w in section_weights(query).items() if w > 1)
+        return compose(self.check_query(query), hits, self.embedder, stored, idf, wanted)
 
     def reports(self) -> list[dict[str, object]]:
         rows = self.store.report_rows()

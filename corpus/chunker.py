@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from .models import AreaResult, ListItem, Passage, Report, SectionKind, Span
 from .taxonomy import area_name
 
-TARGET_WORDS = 120
-MAX_WORDS = 170
+TARGET_WORDS = 80
+MAX_WORDS = 120
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-ZÅÄÖ0-9])")
 
 
@@ -120,13 +120,23 @@ def _area_spans(area: AreaResult) -> Iterable[tuple[SectionKind, Span]]:
         yield SectionKind.DELFRAGOR, Span("\n".join(rows), min(pages), max(pages))
 
 
+_UNIT_SPLIT = re.compile(r"\n+|(?<=[.?!])\s+(?=[A-ZÅÄÖ0-9])")
+
+
+def units(text: str) -> tuple[str, ...]:
+    """Sentences, list items or table rows of a passage text, verbatim (bullets dropped)."""
+    parts = (p.strip().removeprefix("•").strip() for p in _UNIT_SPLIT.split(text))
+    return tuple(p for p in parts if p)
+
+
 def chunk_report(report: Report) -> list[Passage]:
     pieces: list[tuple[int | None, SectionKind, Span]] = []
     pieces += [(None, SectionKind.INLEDNING, s) for s in chunk_prose(report.inledning[1:])]
     if report.inledning:
         pieces.insert(0, (None, SectionKind.INLEDNING, report.inledning[0]))  # title page
     if report.summary_scores or report.total_score is not None:
-        rows = [f"{n}. {area_name(n)} {score} poäng" for n, score in sorted(report.summary_scores.items())]
+        rows = [f"{n}. {report.summary_names.get(n, area_name(n))} {score} poäng"
+                for n, score in sorted(report.summary_scores.items())]
         text = (f"Resultat för {report.display_name} {report.year}, per huvudområde: "
                 + "; ".join(rows) + f". Totalt {_points(report.total_score, 800)}.")
         page = min((a.page for a in report.areas), default=1)
@@ -138,6 +148,7 @@ def chunk_report(report: Report) -> list[Passage]:
     return [
         Passage(report_id=report.report_id, ordinal=i, municipality=report.municipality,
                 year=report.year, area=area, section=kind, page_start=span.page_start,
-                page_end=span.page_end, heading=heading_for(report, area, kind), text=span.text)
+                page_end=span.page_end, heading=heading_for(report, area, kind), text=span.text,
+                sentences=units(span.text))
         for i, (area, kind, span) in enumerate(pieces)
     ]

@@ -36,6 +36,9 @@ SECTION_LABELS: dict[SectionKind, str] = {
 }
 
 
+SCORE_SECTIONS = frozenset({SectionKind.POANG, SectionKind.RESULTAT, SectionKind.DELFRAGOR})
+
+
 @dataclass(frozen=True)
 class Span:
     """A piece of report text and the pages it came from (1-based, inclusive)."""
@@ -98,6 +101,7 @@ class Report:
     areas: list[AreaResult]
     total_score: int | None
     summary_scores: dict[int, int]  # canonical area -> score in the chapter 2 table
+    summary_names: dict[int, str]  # canonical area -> its name as that table writes it
     inledning: list[Span]
     source_path: str
     source_sha256: str
@@ -121,10 +125,25 @@ class Passage:
     page_end: int
     heading: str
     text: str
+    # The quotable units of `text` (sentences, list items, table rows), each verbatim.
+    sentences: tuple[str, ...] = ()
 
     @property
     def indexed_text(self) -> str:
         return f"{self.heading}\n{self.text}"
+
+    @property
+    def sentence_texts_for_index(self) -> list[str]:
+        """Units embedded on their own (with the heading) besides the whole passage.
+
+        Small units let a precise question find the one sentence that answers it inside an
+        80-word passage; scores, the generic Allmänt text and one-sentence passages gain
+        nothing from it.
+        """
+        if self.section in SCORE_SECTIONS or self.section is SectionKind.ALLMANT \
+                or len(self.sentences) < 2:
+            return []
+        return [f"{self.heading}\n{s}" for s in self.sentences]
 
     @property
     def pages(self) -> list[int]:

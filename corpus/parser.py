@@ -138,23 +138,26 @@ class _Parser:
         evaluators = _evaluators(head[match.end():])
         return base, genitive, kind, year, month, evaluators, title
 
-    def summary_table(self, start: int, end: int) -> tuple[dict[int, int], int | None, tuple[int, int] | None]:
+    def summary_table(self, start: int, end: int) -> tuple[dict[int, int], dict[int, str], int | None,
+                                                          tuple[int, int] | None]:
         """Chapter 2 table: `1. Offentlighet och demokrati 54 2. … TOTALT 434`."""
         total_match = _find(r"TOTALT\s+(\d{2,3})", self.text, start, end)
         if total_match is None:
-            return {}, None, None
+            return {}, {}, None, None
         table_start = _find(r"(?:Tabell 1|Resultat \d{4})", self.text, start, total_match.start())
         from_pos = table_start.start() if table_start else max(start, total_match.start() - 600)
         scores: dict[int, int] = {}
+        names: dict[int, str] = {}
         for m in re.finditer(r"(?<!\d)([1-8])\.\s+([^\d]+?)\s+(\d{1,3})(?!\d|\.\d)",
                              self.text[from_pos:total_match.start()]):
             area = match_area(m.group(2)) or int(m.group(1))
             scores[area] = int(m.group(3))
+            names[area] = m.group(2).strip()
         # The chart residue after the total ("100 Enköpings kommun 2016-434 p 80 60 …") goes too.
         residue = re.match(r"[\s\d]*(?:[^\d]{0,60}?\d{4}\s*-\s*\d{2,3} p)?[\s\d]*",
                            self.text[total_match.end():end])
         table_end = total_match.end() + (residue.end() if residue else 0)
-        return scores, int(total_match.group(1)), (from_pos, table_end)
+        return scores, names, int(total_match.group(1)), (from_pos, table_end)
 
     def inledning(self, start: int, end: int, cut: tuple[int, int] | None) -> list[Span]:
         ranges = [(start, end)] if cut is None else [(start, cut[0]), (cut[1], end)]
@@ -286,7 +289,7 @@ class _Parser:
         ch3_end = chapter4.start() if chapter4 else len(text)
         first_page_end = (self.stream.page_breaks(0, len(text)) or [0])[0]
         intro_start = first_page_end
-        scores, total, cut = self.summary_table(intro_start, heads[0].start())
+        scores, summary_names, total, cut = self.summary_table(intro_start, heads[0].start())
         chapter3 = _find(r"\b3\s+Genomgång", text, intro_start, heads[0].start())
         intro_end = chapter3.start() if chapter3 else heads[0].start()
         inledning = self.inledning(intro_start, intro_end, cut)
@@ -326,7 +329,7 @@ class _Parser:
             date=header.date if header else None,
             page_count=header.total if header else self.stream.last_page,
             areas=[areas[n] for n in sorted(areas)], total_score=total,
-            summary_scores=scores, inledning=inledning,
+            summary_scores=scores, summary_names=summary_names, inledning=inledning,
             source_path=self.document.path, source_sha256=self.document.sha256,
             warnings=self.warnings,
         )

@@ -54,3 +54,15 @@ def fts_query(query_terms: list[str]) -> str | None:
     if not unique:
         return None
     return " OR ".join('"' + t.replace('"', "") + '"' for t in unique)
+
+
+def compound_splits(term: str) -> list[tuple[str, str]]:
+    """Ways to read a stem as two parts (`totalpoäng` → total + poäng, `kvalitetsarbet` →
+    kvalitet + arbet, dropping the linking s). Parts are at least 4 letters (the head 3)."""
+    splits = []
+    for i in range(3, len(term) - 3):
+        head, tail = term[:i], term[i:]
+        splits.append((head, tail))
+        if head.endswith("s") and len(head) > 4:
+            splits.append((head[:-1], tail))
+    return splits

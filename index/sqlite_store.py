@@ -39,6 +39,10 @@ def _sqlite_module():
 sqlite3 = _sqlite_module()
 
 
+def _blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
 def _execute_script(db, script: str) -> None:
     """executescript() would COMMIT the open migration transaction: run statements one by one."""
     for statement in script.split(";"):
@@ -66,15 +70,23 @@ def _m001_initial(db, dim: int) -> None:
             id INTEGER PRIMARY KEY, report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
             ordinal INTEGER NOT NULL, area INTEGER, section TEXT NOT NULL, page_start INTEGER,
             page_end INTEGER, heading TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
+        CREATE INDEX sentences_passage ON sentences(passage_id);
+        CREATE INDEX sentences_hash ON sentences(content_hash);
         CREATE INDEX passages_report ON passages(report_id);
         CREATE INDEX passages_hash ON passages(content_hash);
         CREATE VIRTUAL TABLE passages_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
         CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
     """)
     # Metadata columns let sqlite-vec apply the filters inside the KNN scan.
+    metadata = "area INTEGER, section TEXT, year INTEGER, municipality TEXT, report_id TEXT"
     db.execute(f"""CREATE VIRTUAL TABLE passage_vectors USING vec0(
-        passage_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine,
-        area INTEGER, section TEXT, year INTEGER, municipality TEXT, report_id TEXT)""")
+        passage_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine, {metadata})""")
+    db.execute(f"""CREATE VIRTUAL TABLE sentence_vectors USING vec0(
+        sentence_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine,
+        passage_id INTEGER, {metadata})""")
 
 
 MIGRATIONS = [("m001_initial", _m001_initial)]
@@ -128,6 +140,16 @@ class Filters:
                 clauses.append(f"{column} {op} ?")
                 params.append(value)
         return "".join(f" AND {c}" for c in clauses), params
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A passage ready to store: its vector and those of its sentences (text, hash, vector)."""
+
+    passage: Passage
+    content_hash: str
+    vector: np.ndarray
+    sentences: list[tuple[str, str, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -223,18 +245,19 @@ class SQLiteStore:
         """Vectors already in the index for these content hashes (embedded once, reused)."""
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start:start + 400]
+            marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT p.content_hash, v.embedding FROM passages p JOIN passage_vectors v "
-                f"ON v.passage_id = p.id WHERE p.content_hash IN ({','.join('?' * len(chunk))})",
-                chunk).fetchall()
+                "SELECT p.content_hash, v.embedding FROM passages p JOIN passage_vectors v "
+                f"ON v.passage_id = p.id WHERE p.content_hash IN ({marks}) UNION ALL "
+                "SELECT s.content_hash, v.embedding FROM sentences s JOIN sentence_vectors v "
+                f"ON v.sentence_id = s.id WHERE s.content_hash IN ({marks})", chunk + chunk).fetchall()
             for content_hash, blob in rows:
                 found[content_hash] = np.frombuffer(blob, dtype=np.float32).copy()
         return found
 
-    def replace_report(self, report: Report, passages: list[Passage], hashes: list[str],
-                       vectors: np.ndarray, parser_version: int) -> None:
+    def replace_report(self, report: Report, records: list[PassageRecord], parser_version: int) -> None:
         """Write a report and its passages, replacing any earlier version, in one transaction."""
         with self.transaction():
             self._delete(report.report_id)
@@ -254,21 +277,31 @@ class SQLiteStore:
                     self.db.execute("INSERT INTO questions VALUES (?,?,?,?,?,?,?,?)",
                                     (report.report_id, q.number, area.area, q.question, q.achieved,
                                      q.maximum, q.percent, q.page))
-            for passage, content_hash, vector in zip(passages, hashes, vectors):
-                cursor = self.db.execute(
-                    "INSERT INTO passages (report_id, ordinal, area, section, page_start, page_end, "
-                    "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (passage.report_id, passage.ordinal, passage.area, passage.section.value,
-                     passage.page_start, passage.page_end, passage.heading, passage.text, content_hash))
-                pid = cursor.lastrowid
-                self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
-                                (pid, " ".join(terms(passage.indexed_text))))
-                self.db.execute(
-                    "INSERT INTO passage_vectors (passage_id, embedding, area, section, year, "
-                    "municipality, report_id) VALUES (?,?,?,?,?,?,?)",
-                    (pid, np.asarray(vector, dtype=np.float32).tobytes(), passage.area or 0,
-                     passage.section.value, passage.year or 0, fold(passage.municipality),
-                     passage.report_id))
+            for record in records:
+                self._insert_passage(record)
+
+    def _insert_passage(self, record: PassageRecord) -> None:
+        passage = record.passage
+        pid = self.db.execute(
+            "INSERT INTO passages (report_id, ordinal, area, section, page_start, page_end, "
+            "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
+            (passage.report_id, passage.ordinal, passage.area, passage.section.value,
+             passage.page_start, passage.page_end, passage.heading, passage.text,
+             record.content_hash)).lastrowid
+        self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
+                        (pid, " ".join(terms(passage.indexed_text))))
+        metadata = (passage.area or 0, passage.section.value, passage.year or 0,
+                    fold(passage.municipality), passage.report_id)
+        self.db.execute("INSERT INTO passage_vectors (passage_id, embedding, area, section, year, "
+                        "municipality, report_id) VALUES (?,?,?,?,?,?,?)",
+                        (pid, _blob(record.vector), *metadata))
+        for ordinal, (text, content_hash, vector) in enumerate(record.sentences):
+            sid = self.db.execute(
+                "INSERT INTO sentences (passage_id, ordinal, text, content_hash) VALUES (?,?,?,?)",
+                (pid, ordinal, text, content_hash)).lastrowid
+            self.db.execute("INSERT INTO sentence_vectors (sentence_id, embedding, passage_id, area, "
+                            "section, year, municipality, report_id) VALUES (?,?,?,?,?,?,?,?)",
+                            (sid, _blob(vector), pid, *metadata))
 
     def _delete(self, report_id: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE report_id = ?", (report_id,))]
@@ -277,6 +310,8 @@ class SQLiteStore:
             marks = ",".join("?" * len(chunk))
             self.db.execute(f"DELETE FROM passages_fts WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM passage_vectors WHERE passage_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM sentence_vectors WHERE sentence_id IN "
+                            f"(SELECT id FROM sentences WHERE passage_id IN ({marks}))", chunk)
         self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
 
     def remove_report(self, report_id: str) -> bool:
@@ -336,24 +371,72 @@ class SQLiteStore:
             unique).fetchall()
         return {t: 0 for t in unique} | dict(rows)
 
+    def terms_ending_with(self, suffix: str, limit: int = 20) -> list[str]:
+        """Indexed terms that are compounds ending in `suffix` (`kommunfullmäkt` for `fullmäkt`)."""
+        pattern = "%" + suffix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.execute(
+            "SELECT term FROM passages_fts_vocab WHERE term LIKE ? ESCAPE '\\' AND length(term) >= ? "
+            "ORDER BY doc DESC LIMIT ?", (pattern, len(suffix) + 3, limit)).fetchall()
+        return [r[0] for r in rows]
+
     def dense_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
-        """Exact KNN in sqlite-vec with the filters applied in the scan; score = cosine similarity."""
+        """Exact KNN over passage vectors, filters applied in the scan; score = cosine similarity."""
         where, params = filters.vec_sql()
         rows = self.db.execute(
             f"SELECT passage_id, distance FROM passage_vectors WHERE embedding MATCH ? AND k = ?{where}",
-            [np.asarray(vector, dtype=np.float32).tobytes(), k, *params]).fetchall()
+            [_blob(vector), k, *params]).fetchall()
         return [(int(r[0]), 1.0 - float(r[1])) for r in rows]
 
-    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.db.execute("SELECT passage_id, embedding FROM passage_vectors").fetchall()
+    def dense_sentence_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
+        """Exact KNN over sentence vectors: (passage id, similarity of its sentence), best first."""
+        where, params = filters.vec_sql()
+        rows = self.db.execute(
+            "SELECT passage_id, distance FROM sentence_vectors WHERE embedding MATCH ? AND k = ?"
+            f"{where}", [_blob(vector), k, *params]).fetchall()
+        return [(int(r[0]), 1.0 - float(r[1])) for r in rows]
+
+    def passage_similarities(self, vector: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
+        wanted = list(ids)
+        result: dict[int, float] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(
+                "SELECT passage_id, vec_distance_cosine(embedding, ?) FROM passage_vectors "
+                f"WHERE passage_id IN ({','.join('?' * len(chunk))})", [_blob(vector), *chunk]).fetchall()
+            result.update({int(r[0]): 1.0 - float(r[1]) for r in rows})
+        return result
+
+    def sentences_of(self, passage_ids: Iterable[int]) -> dict[int, list[tuple[str, np.ndarray]]]:
+        """Stored sentences and their vectors, per passage, in order."""
+        wanted = list(passage_ids)
+        result: dict[int, list[tuple[str, np.ndarray]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(
+                "SELECT s.passage_id, s.text, v.embedding FROM sentences s JOIN sentence_vectors v "
+                f"ON v.sentence_id = s.id WHERE s.passage_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY s.passage_id, s.ordinal", chunk).fetchall()
+            for pid, text, blob in rows:
+                result.setdefault(int(pid), []).append((text, np.frombuffer(blob, dtype=np.float32)))
+        return result
+
+    def all_vectors(self, sentences: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, matrix) of every passage vector, or of every sentence vector."""
+        table, key = ("sentence_vectors", "sentence_id") if sentences else ("passage_vectors", "passage_id")
+        rows = self.db.execute(f"SELECT {key}, embedding FROM {table}").fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self.dim) \
-            if rows else np.zeros((0, self.dim), dtype=np.float32)
+        matrix = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self.dim)
+                  if rows else np.zeros((0, self.dim), dtype=np.float32))
         return ids, matrix
 
-    def filtered_ids(self, filters: Filters) -> np.ndarray:
+    def sentence_owners(self) -> dict[int, int]:
+        return dict(self.db.execute("SELECT id, passage_id FROM sentences").fetchall())
+
+    def filtered_ids(self, filters: Filters, sentences: bool = False) -> np.ndarray:
         where, params = filters.sql("p")
-        rows = self.db.execute(f"SELECT p.id FROM passages p WHERE {where}", params).fetchall()
+        sql = (f"SELECT s.id FROM sentences s JOIN passages p ON p.id = s.passage_id WHERE {where}"
+               if sentences else f"SELECT p.id FROM passages p WHERE {where}")
+        rows = self.db.execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def signature(self) -> tuple[int, int]:
