@@ -148,7 +148,7 @@ def _ask(kompass, args) -> int:
     if answer.citations:
         print("\nKällor:")
         for c in answer.citations:
-            print(f"[{c.number}] {c.hit.source_label()}")
+            print(f"[{c.number}] {c.source_label()}")
     return 0
 
 

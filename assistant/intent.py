@@ -13,7 +13,7 @@ import re
 
 from corpus.models import SCORE_SECTIONS, SectionKind
 
-BOOST = 1.6
+BOOST = 1.3
 OVERALL_BOOST = 2.5
 TABLE_PENALTY = 0.6
 _STRENGTH = ("styrk", "starka", "starkt", "bra på", "arbetar bra", "gott exempel", "goda exempel",

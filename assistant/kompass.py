@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 import corpus
 from corpus.chunker import chunk_report
 from corpus.errors import InputError, KompassError
@@ -137,7 +139,7 @@ class Kompass:
             result.status = "updated" if stored_hash else "new"
             self.store.replace_report(report, records, PARSER_VERSION)
             result.passages, result.embedded = len(records), embedded
-            result.reused = len(records) + sum(len(r.sentences) for r in records) - embedded
+            result.reused = sum(1 + sum(u is not None for u in r.unit_vectors) for r in records) - embedded
         except KompassError as exc:
             result.error = str(exc)
         finally:
@@ -151,7 +153,7 @@ class Kompass:
         def content_hash(text: str) -> str:
             return hashlib.sha256(f"{name}\n{text}".encode()).hexdigest()
 
-        texts = [(p.indexed_text, [s for s in p.sentence_texts_for_index]) for p in passages]
+        texts = [(p.indexed_text, p.sentence_texts_for_index) for p in passages]
         all_texts = [t for own, parts in texts for t in (own, *parts)]
         hashes = {t: content_hash(t) for t in all_texts}
         vectors = self.store.cached_vectors(hashes.values())
@@ -160,9 +162,12 @@ class Kompass:
             new = self.embedder.embed_passages(
                 todo, progress=lambda done, total: progress(f"  bäddar in {done}/{total} texter"))
             vectors.update({hashes[t]: v for t, v in zip(todo, new)})
-        records = [PassageRecord(p, hashes[own], vectors[hashes[own]],
-                                 [(s, hashes[t], vectors[hashes[t]]) for s, t in zip(p.sentences, parts)])
-                   for p, (own, parts) in zip(passages, texts)]
+        records = []
+        for passage, (own, parts) in zip(passages, texts):
+            units: list[tuple[str, np.ndarray] | None] = [None] * len(passage.units)
+            for i, text in enumerate(parts):  # parts, when present, match units one to one
+                units[i] = (hashes[text], vectors[hashes[text]])
+            records.append(PassageRecord(passage, hashes[own], vectors[hashes[own]], units))
         return records, len(todo)
 
     def remove(self, report_id: str) -> None:

@@ -30,16 +30,14 @@ class Hit:
     def section_label(self) -> str:
         return SECTION_LABELS[SectionKind(self.section)]
 
-    @property
-    def pages_label(self) -> str:
-        return f"s. {self.page}" if self.page == self.page_end else f"s. {self.page}–{self.page_end}"
-
-    def source_label(self) -> str:
-        """`Enköpings kommun 2016, Område 2 Tillgänglighet och brukarorientering, Styrkor, s. 8`."""
+    def source_label(self, page: int | None = None, page_end: int | None = None) -> str:
+        """`Enköpings kommun 2016, Område 2 Tillgänglighet och brukarorientering, Styrkor, s. 8`
+        (the passage's pages, or the given ones)."""
+        first, last = (page, page_end or page) if page else (self.page, self.page_end)
         parts = [f"{self.display_name} {self.year or ''}".strip()]
         if self.area:
             parts.append(f"Område {self.area} {self.area_name}")
-        parts += [self.section_label, self.pages_label]
+        parts += [self.section_label, f"s. {first}" if first == last else f"s. {first}–{last}"]
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, object]:
@@ -51,13 +49,23 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
+    """`[number]` in an answer: the quoted unit, its own page(s), and the passage it is from."""
+
     number: int
     hit: Hit
     quote: str
+    page: int
+    page_end: int
+
+    def source_label(self) -> str:
+        return self.hit.source_label(self.page, self.page_end)
 
     def to_dict(self) -> dict[str, object]:
-        return {"number": self.number, "quote": self.quote, "source": self.hit.source_label(),
-                **{k: v for k, v in self.hit.to_dict().items() if k != "score"}}
+        passage = {k: v for k, v in self.hit.to_dict().items() if k != "score"}
+        return {**passage, "number": self.number, "quote": self.quote, "source": self.source_label(),
+                "page": self.page, "page_end": self.page_end,
+                "pages": list(range(self.page, self.page_end + 1)),
+                "passage_pages": passage["pages"]}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """`Report` → `Passage`s: section-aware chunks that never mix two areas or two sections.
 
-Prose is cut at sentence ends into passages of about `TARGET_WORDS` words; a sentence that runs
-across a page break keeps both pages. List items are grouped whole. Scores become small
-passages of their own so that "vilken poäng fick …" finds them.
+Every passage is built from units, each a `Span` with its own pages: sentences for prose, whole
+items for the Styrkor / Förbättringsmöjligheter lists, rows for score tables. Prose is cut at
+sentence ends into passages of about `TARGET_WORDS` words (a sentence across a page break keeps
+both pages); list items are grouped whole. A citation can then name the page of the very
+sentence it quotes, not just the passage's page range.
 """
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from .taxonomy import area_name
 
 TARGET_WORDS = 80
 MAX_WORDS = 120
+LIST_WORDS = 100
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-ZÅÄÖ0-9])")
+
+Chunk = list[Span]  # the units of one passage
 
 
 def heading_for(report: Report, area: int | None, section: SectionKind) -> str:
@@ -25,69 +30,55 @@ def heading_for(report: Report, area: int | None, section: SectionKind) -> str:
     return " · ".join(parts)
 
 
-def _sentences(spans: list[Span]) -> list[tuple[str, int, int]]:
+def sentences(spans: list[Span]) -> list[Span]:
     """Sentences of consecutive page pieces, each with its first and last page."""
-    text, starts = "", []
+    result: list[Span] = []
+    carry: tuple[str, int] | None = None  # a sentence still open at the end of a piece
     for span in spans:
-        if text:
-            text += " "
-        starts.append((len(text), span.page_start))
-        text += span.text
-
-    def page_at(offset: int) -> int:
-        page = starts[0][1]
-        for start, number in starts:
-            if start <= offset:
-                page = number
-        return page
-
-    result, position = [], 0
-    for piece in _SENTENCE_END.split(text):
-        begin = text.index(piece, position)
-        position = begin + len(piece)
-        if piece.strip():
-            result.append((piece.strip(), page_at(begin), page_at(position - 1)))
+        parts = _SENTENCE_END.split(span.text)
+        for i, part in enumerate(parts):
+            part = part.strip()
+            if not part:
+                continue
+            if carry and i == 0:
+                text, first = f"{carry[0]} {part}", carry[1]
+                carry = None
+            else:
+                text, first = part, span.page_start
+            if i == len(parts) - 1 and not re.search(r"[.?!]$", text):
+                carry = (text, first)
+            else:
+                result.append(Span(text, first, span.page_end))
+    if carry:
+        result.append(Span(carry[0], carry[1], spans[-1].page_end))
     return result
 
 
-def chunk_prose(spans: list[Span]) -> list[Span]:
-    if not spans:
-        return []
-    chunks: list[Span] = []
-    current: list[tuple[str, int, int]] = []
+def _group(units: list[Span], target: int, maximum: int) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    current: Chunk = []
     words = 0
-    for sentence in _sentences(spans):
-        n = len(sentence[0].split())
-        if current and (words >= TARGET_WORDS or words + n > MAX_WORDS):
-            chunks.append(_join(current))
+    for unit in units:
+        n = len(unit.text.split())
+        if current and (words >= target or words + n > maximum):
+            chunks.append(current)
             current, words = [], 0
-        current.append(sentence)
+        current.append(unit)
         words += n
     if current:
-        # A short tail reads better merged into the chunk before it.
-        if chunks and words < TARGET_WORDS // 3:
-            last = chunks.pop()
-            current.insert(0, (last.text, last.page_start, last.page_end))
-        chunks.append(_join(current))
+        if chunks and words < target // 3:
+            chunks[-1] += current  # a short tail reads better with the chunk before it
+        else:
+            chunks.append(current)
     return chunks
 
 
-def _join(sentences: list[tuple[str, int, int]]) -> Span:
-    return Span(" ".join(s for s, _, _ in sentences), sentences[0][1], max(e for _, _, e in sentences))
+def chunk_prose(spans: list[Span]) -> list[Chunk]:
+    return _group(sentences(spans), TARGET_WORDS, MAX_WORDS) if spans else []
 
 
-def chunk_items(items: list[ListItem], max_words: int = 100) -> list[Span]:
-    groups: list[list[ListItem]] = []
-    words = 0
-    for item in items:
-        n = len(item.text.split())
-        if not groups or words + n > max_words:
-            groups.append([])
-            words = 0
-        groups[-1].append(item)
-        words += n
-    return [Span("\n".join(f"• {i.text}" for i in g), min(i.page for i in g),
-                 max(i.page for i in g)) for g in groups]
+def chunk_items(items: list[ListItem]) -> list[Chunk]:
+    return _group([Span(i.text, i.page, i.page) for i in items], LIST_WORDS, LIST_WORDS)
 
 
 def _points(value: int | None, maximum: int | None = None) -> str:
@@ -96,59 +87,52 @@ def _points(value: int | None, maximum: int | None = None) -> str:
     return f"{value} av {maximum} poäng" if maximum else f"{value} poäng"
 
 
-def _area_spans(area: AreaResult) -> Iterable[tuple[SectionKind, Span]]:
+def _area_chunks(area: AreaResult) -> Iterable[tuple[SectionKind, Chunk]]:
     name = f"Område {area.area} {area_name(area.area)}"
     if area.name_in_report and area.name_in_report != area_name(area.area):
         name += f" (i rapporten: {area.name_in_report})"
-    lines = [f"{name}: {_points(area.score, 100)}."]
+    units = [Span(f"{name}: {_points(area.score, 100)}.", area.page, area.page)]
     if area.rubriker:
-        lines.append("Rubriker: " + "; ".join(area.rubriker) + ".")
-    yield SectionKind.POANG, Span(" ".join(lines), area.page, area.page)
-    for kind, spans in ((SectionKind.ALLMANT, chunk_prose(area.allmant)),
-                        (SectionKind.SAMMANFATTNING, chunk_prose(area.sammanfattning)),
-                        (SectionKind.STYRKOR, chunk_items(area.styrkor)),
-                        (SectionKind.FORBATTRINGSMOJLIGHETER,
-                         chunk_items(area.forbattringsmojligheter))):
-        for span in spans:
-            yield kind, span
+        units.append(Span("Rubriker: " + "; ".join(area.rubriker) + ".", area.page, area.page))
+    yield SectionKind.POANG, units
+    for kind, chunks in ((SectionKind.ALLMANT, chunk_prose(area.allmant)),
+                         (SectionKind.SAMMANFATTNING, chunk_prose(area.sammanfattning)),
+                         (SectionKind.STYRKOR, chunk_items(area.styrkor)),
+                         (SectionKind.FORBATTRINGSMOJLIGHETER, chunk_items(area.forbattringsmojligheter))):
+        for chunk in chunks:
+            yield kind, chunk
     if area.questions:
-        rows = [f"{q.number} {q.question} {_points(q.achieved, q.maximum)}"
-                + (f" ({q.percent} %)" if q.percent is not None else "") for q in area.questions]
+        rows = [Span(f"{q.number} {q.question} {_points(q.achieved, q.maximum)}"
+                     + (f" ({q.percent} %)" if q.percent is not None else ""), q.page, q.page)
+                for q in area.questions]
         if area.question_total is not None:
-            rows.append(f"Summa för området: {area.question_total} av 100 poäng")
-        pages = [q.page for q in area.questions]
-        yield SectionKind.DELFRAGOR, Span("\n".join(rows), min(pages), max(pages))
+            last = rows[-1].page_end
+            rows.append(Span(f"Summa för området: {area.question_total} av 100 poäng", last, last))
+        yield SectionKind.DELFRAGOR, rows
 
 
-_UNIT_SPLIT = re.compile(r"\n+|(?<=[.?!])\s+(?=[A-ZÅÄÖ0-9])")
-
-
-def units(text: str) -> tuple[str, ...]:
-    """Sentences, list items or table rows of a passage text, verbatim (bullets dropped)."""
-    parts = (p.strip().removeprefix("•").strip() for p in _UNIT_SPLIT.split(text))
-    return tuple(p for p in parts if p)
+def _resultat(report: Report) -> Chunk:
+    rows = [f"{n}. {report.summary_names.get(n, area_name(n))} {score} poäng"
+            for n, score in sorted(report.summary_scores.items())]
+    page = next((s.page_start for s in report.inledning if "Sammanfattning av resultat" in s.text),
+                min((a.page for a in report.areas), default=1))
+    return [Span(f"Resultat för {report.display_name} {report.year}, per huvudområde: "
+                 + "; ".join(rows) + ".", page, page),
+            Span(f"Totalt {_points(report.total_score, 800)}.", page, page)]
 
 
 def chunk_report(report: Report) -> list[Passage]:
-    pieces: list[tuple[int | None, SectionKind, Span]] = []
-    pieces += [(None, SectionKind.INLEDNING, s) for s in chunk_prose(report.inledning[1:])]
+    pieces: list[tuple[int | None, SectionKind, Chunk]] = []
     if report.inledning:
-        pieces.insert(0, (None, SectionKind.INLEDNING, report.inledning[0]))  # title page
+        pieces.append((None, SectionKind.INLEDNING, [report.inledning[0]]))  # title page
+        pieces += [(None, SectionKind.INLEDNING, c) for c in chunk_prose(report.inledning[1:])]
     if report.summary_scores or report.total_score is not None:
-        rows = [f"{n}. {report.summary_names.get(n, area_name(n))} {score} poäng"
-                for n, score in sorted(report.summary_scores.items())]
-        text = (f"Resultat för {report.display_name} {report.year}, per huvudområde: "
-                + "; ".join(rows) + f". Totalt {_points(report.total_score, 800)}.")
-        page = min((a.page for a in report.areas), default=1)
-        summary_page = next((s.page_start for s in report.inledning if "Sammanfattning av resultat" in s.text),
-                            page)
-        pieces.append((None, SectionKind.RESULTAT, Span(text, summary_page, summary_page)))
+        pieces.append((None, SectionKind.RESULTAT, _resultat(report)))
     for area in report.areas:
-        pieces += [(area.area, kind, span) for kind, span in _area_spans(area)]
+        pieces += [(area.area, kind, chunk) for kind, chunk in _area_chunks(area)]
     return [
         Passage(report_id=report.report_id, ordinal=i, municipality=report.municipality,
-                year=report.year, area=area, section=kind, page_start=span.page_start,
-                page_end=span.page_end, heading=heading_for(report, area, kind), text=span.text,
-                sentences=units(span.text))
-        for i, (area, kind, span) in enumerate(pieces)
+                year=report.year, area=area, section=kind, heading=heading_for(report, area, kind),
+                units=tuple(chunk))
+        for i, (area, kind, chunk) in enumerate(pieces)
     ]

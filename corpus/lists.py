@@ -83,7 +83,7 @@ def split_items(text: str, is_proper: Callable[[str], bool]) -> list[str]:
 def improvement_score(item: str) -> float:
     """> 0 when an item reads like an improvement suggestion, < 0 like a strength."""
     lowered = item.lower()
-    first = lowered.split(maxsplit=1)[0].strip(".,:;?!") if lowered.split() else ""
+    first = re.split(r"[\s/]+", lowered.strip())[0].strip(".,:;?!")  # "synliggör/belöna" → "synliggör"
     score = 0.0
     if first in _IMPERATIVES or (first.endswith("era") and len(first) > 5):
         score += 2.0

