@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -16,8 +17,38 @@ def _err(message: str) -> None:
     print(f"kompass: {message}", file=sys.stderr)
 
 
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+class _Progress:
+    """Progress lines on stderr. Counters ("bäddar in 32/434 texter") overwrite one line on a
+    terminal and appear at each quarter otherwise, so logs stay readable."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.open_line = False
+        self.quarter = -1
+
+    def __call__(self, message: str) -> None:
+        counter = re.search(r"(\d+)/(\d+)", message) if message.startswith("  ") else None
+        if counter:
+            done, total = int(counter.group(1)), int(counter.group(2))
+            if self.tty:
+                print(f"\r{message}", end="", file=sys.stderr, flush=True)
+                self.open_line = done < total
+                if done == total:
+                    print(file=sys.stderr)
+                return
+            quarter = 4 * done // max(total, 1)
+            if quarter == self.quarter:
+                return
+            self.quarter = quarter
+        elif self.open_line:
+            print(file=sys.stderr)
+            self.open_line = False
+        if not counter:
+            self.quarter = -1
+        print(message, file=sys.stderr, flush=True)
+
+
+_progress = _Progress()
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:

@@ -82,15 +82,16 @@ def evaluate(kompass: Kompass, questions: list[Question], modes=MODES) -> list[M
 
 
 def format_table(results: list[ModeResult]) -> str:
+    """MRR@10 and hit@5 per mode, overall and per question kind."""
     kinds = list(results[0].by_kind) if results else []
-    head = f"{'mode':<8} {'MRR@10':>7} {'hit@5':>6}  " + "  ".join(f"{k:>16}" for k in kinds)
+    head = f"{'mode':<8} {'MRR@10':>7} {'hit@5':>6}" + "".join(
+        f"  {k + ' (' + str(results[0].by_kind[k][2]) + ')':>16}" for k in kinds)
     lines = [head, "-" * len(head)]
     for r in results:
-        cells = "  ".join(f"{r.by_kind[k][0]:>7.3f}/{r.by_kind[k][1]:<5.2f}(n={r.by_kind[k][2]})"[:16].rjust(16)
-                          for k in kinds)
-        lines.append(f"{r.mode:<8} {r.mrr10:>7.3f} {r.hit5:>6.3f}  {cells}")
-    lines.append("(per kind: MRR@10/hit@5)")
+        cells = "".join(f"  {r.by_kind[k][0]:>9.3f}/{r.by_kind[k][1]:<5.2f}" for k in kinds)
+        lines.append(f"{r.mode:<8} {r.mrr10:>7.3f} {r.hit5:>6.3f}{cells}")
+    lines.append("(per kind: MRR@10/hit@5, number of questions in brackets)")
     for r in results:
         if r.misses:
-            lines.append(f"{r.mode}: nothing relevant in top 10 for {', '.join(r.misses)}")
+            lines.append(f"{r.mode}: nothing relevant in the top 10 for {', '.join(r.misses)}")
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from index.sqlite_store import Filters, PassageRecord, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
+from .glossary import expansions
 from .intent import section_weights
 from .models import Answer, Hit, IngestResult
 
@@ -248,7 +249,7 @@ class Kompass:
                 for pid, score in ranked if (p := stored.get(pid))]
 
     def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        query_terms = self.expand_compounds(terms(query))
+        query_terms = self.expand_compounds(terms(query) + terms(expansions(query)))
         total = self.store.passage_count()
         if total >= 20:
             df = self.store.document_frequencies(query_terms)

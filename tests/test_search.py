@@ -123,3 +123,17 @@ def test_list_question_gets_the_list(kompass):
     assert {c.hit.section for c in answer.citations} == {"styrkor"}
     assert {c.hit.area for c in answer.citations} == {6}
     assert len(answer.text.splitlines()) >= 5
+
+
+def test_glossary_expansion():
+    from assistant.glossary import expansions
+
+    assert "klagomålshantering" in expansions("How are complaints handled?")
+    assert "vänort" in expansions("Does it have a twin town?")
+    assert "webbsida" in expansions("Finns det på hemsidan?")
+    assert expansions("Finns det resultatenheter?") == ""  # "result" is English, whole words only
+
+
+def test_english_question_finds_swedish_passage_through_glossary(kompass):
+    hits = kompass.search("How does the municipality handle complaints?", top=5, mode="lexical")
+    assert any(h.area == 2 and "klagomålspolicy" in h.text for h in hits)
