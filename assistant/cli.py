@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="ta bort en rapport ur indexet")
     remove.add_argument("report_id")
 
-    sub.add_parser("eval", help="mät sökkvaliteten (MRR@10, hit@5) på utvärderingsfrågorna")
+    evaluate = sub.add_parser("eval", help="mät sökkvaliteten (MRR@10, hit@5) på utvärderingsfrågorna")
+    evaluate.add_argument("--set", choices=("dev", "holdout", "all"), default="all",
+                          help="frågeuppsättning (standard: båda)")
     return parser
 
 
@@ -204,12 +206,14 @@ def _remove(kompass, args) -> int:
 
 
 def _eval(kompass, args) -> int:
-    from .evaluate import format_table, load_questions, evaluate
+    from .evaluate import EVAL_SETS, SAMPLE_REPORT_ID, evaluate, format_table, load_questions
 
     kompass.ensure_ingested(_progress)
-    questions = load_questions()
-    print(f"{len(questions)} frågor, rapport enkoping-2016")
-    print(format_table(evaluate(kompass, questions)))
+    names = list(EVAL_SETS) if args.set == "all" else [args.set]
+    for name in names:
+        questions = load_questions(EVAL_SETS[name])
+        print(f"\n{name}: {len(questions)} frågor, rapport {SAMPLE_REPORT_ID}")
+        print(format_table(evaluate(kompass, questions)))
     return 0
 
 

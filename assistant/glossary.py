@@ -87,7 +87,13 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     return english + swedish
 
 
+def matches(query: str) -> list[tuple[int, int, str]]:
+    """(start, end, report words) for every glossary key found in the query."""
+    lowered = query.lower()
+    return [(m.start(), m.end(), words) for pattern, words in _patterns()
+            for m in pattern.finditer(lowered)]
+
+
 def expansions(query: str) -> str:
     """The report words to add to a query, as one string ('' when nothing matches)."""
-    lowered = query.lower()
-    return " ".join(words for pattern, words in _patterns() if pattern.search(lowered))
+    return " ".join(dict.fromkeys(words for _, _, words in matches(query)))

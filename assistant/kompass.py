@@ -19,21 +19,18 @@ from corpus.reader import read_document
 from corpus.taxonomy import fold, parse_area_argument
 from index.embedder import Embedder, load_embedder
 from index.dense import DenseRetriever
-from index.lexical import compound_splits, terms
+from index.lexical import terms
 from index.sqlite_store import Filters, PassageRecord, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
-from .glossary import expansions
+from .lexical_query import analyse
 from .intent import section_weights
 from .models import Answer, Hit, IngestResult
 
 PARSER_VERSION = 1
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
-# A term found in more than this share of passages says nothing about which one is meant
-# (e.g. the municipality's own name in a one-report corpus): BM25 would rank noise.
-MAX_TERM_SHARE = 0.5
 
 Progress = Callable[[str], None]
 
@@ -228,51 +225,28 @@ class Kompass:
         k = max(self.config.candidates, top)
         lexical = self._lexical(query, filters, k) if mode in ("hybrid", "lexical") else []
         dense = self._dense(query, filters, k) if mode in ("hybrid", "dense") else []
+        candidates = self.store.passages({i for i, _ in lexical} | {i for i, _ in dense})
         if mode == "lexical":
             ranked = lexical
         elif mode == "dense":
             ranked = dense
         else:
-            ids = {i for i, _ in lexical} | {i for i, _ in dense}
-            sections = {pid: p.section for pid, p in self.store.passages(ids).items()}
             boost = section_weights(query)
             boost[SectionKind.ALLMANT.value] = self.config.allmant_weight
-            weights = {pid: boost.get(section, 1.0) for pid, section in sections.items()}
-            ranked = rrf([[i for i, _ in lexical], [i for i, _ in dense]], self.config.rrf_k,
-                         weights, list_weights=[self.config.lexical_weight, 1.0])
-        ranked = ranked[:top]
-        stored = self.store.passages(i for i, _ in ranked)
-        return [Hit(passage_id=pid, text=p.text, score=round(score, 6), report_id=p.report_id,
-                    municipality=p.municipality, display_name=p.display_name, year=p.year,
-                    area=p.area, section=p.section, page=p.page_start, page_end=p.page_end,
-                    heading=p.heading)
-                for pid, score in ranked if (p := stored.get(pid))]
+            weights = {pid: boost.get(p.section, 1.0) for pid, p in candidates.items()}
+            # A lexical hit counts as much as it covers the query: sharing one common word is
+            # not the evidence that sharing the rare one is.
+            ranked = rrf([[(i, self.config.lexical_weight * coverage) for i, coverage in lexical],
+                          [(i, 1.0) for i, _ in dense]], self.config.rrf_k, weights)
+        return [Hit.from_stored(candidates[pid], score) for pid, score in ranked[:top]
+                if pid in candidates]
 
     def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        query_terms = self.expand_compounds(terms(query) + terms(expansions(query)))
-        total = self.store.passage_count()
-        if total >= 20:
-            df = self.store.document_frequencies(query_terms)
-            query_terms = [t for t in query_terms if df.get(t, 0) <= MAX_TERM_SHARE * total]
-        return self.store.lexical_search(query_terms, filters, k)
-
-    def expand_compounds(self, query_terms: list[str]) -> list[str]:
-        """Swedish compounds, both ways: a query word also finds the compounds it ends
-        (`fullmäktige` → `kommunfullmäktige`), and an unknown query compound is split into known
-        parts (`totalpoäng` → `total`, `poäng`)."""
-        df = self.store.document_frequencies(query_terms)
-        expanded: list[str] = []
-        for term in query_terms:
-            expanded.append(term)
-            if len(term) >= 6:
-                expanded += self.store.terms_ending_with(term)
-            if df.get(term) == 0 and len(term) >= 8:
-                splits = compound_splits(term)
-                known = self.store.document_frequencies([p for split in splits for p in split])
-                valid = [s for s in splits if known.get(s[0]) and known.get(s[1])]
-                if valid:
-                    expanded += max(valid, key=lambda s: min(len(s[0]), len(s[1])))
-        return list(dict.fromkeys(expanded))
+        """BM25 hits, each with its coverage of the query (see assistant.lexical_query)."""
+        analysed = analyse(query, self.store)
+        hits = self.store.lexical_search(list(analysed.match_terms), filters, k)
+        passage_terms = self.store.passage_terms(pid for pid, _ in hits)
+        return [(pid, analysed.coverage(passage_terms.get(pid, set()))) for pid, _ in hits]
 
     def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
         return self.dense.search(self.embedder.embed_query(query), filters, k)

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 from corpus.models import SECTION_LABELS, SectionKind
 from corpus.taxonomy import area_name
+from index.sqlite_store import StoredPassage
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,14 @@ class Hit:
     page: int
     page_end: int
     heading: str
+
+    @classmethod
+    def from_stored(cls, passage: StoredPassage, score: float) -> "Hit":
+        return cls(passage_id=passage.id, text=passage.text, score=round(score, 6),
+                   report_id=passage.report_id, municipality=passage.municipality,
+                   display_name=passage.display_name, year=passage.year, area=passage.area,
+                   section=passage.section, page=passage.page_start, page_end=passage.page_end,
+                   heading=passage.heading)
 
     @property
     def area_name(self) -> str | None:

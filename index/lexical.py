@@ -19,6 +19,8 @@ honom hur här i icke ingen inom inte jag ju kan kunde man med mellan men mig mi
 mycket ni nu när någon något några och om oss på samma sedan sig sin sina sitta själv skulle som
 så sådan sådana sådant till under upp ut utan vad var vara varför varit varje vars vart vem vi
 vid vilka vilken vilket vår våra vårt än är åt över finns få får fick görs gör ska ex bl bla
+nån något några ger gett går gå gått kvar fortfarande hos skall också även bara redan just
+blir gjort göra mer mest många fram vidare helt hela kommer kommit hur
 """.split())
 ENGLISH_STOP = set("""
 a an and are as at be by did do does for from had has have how i in is it its of on or our that
@@ -35,6 +37,16 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of each content word, for words that are not stop words."""
+    spans = []
+    for match in _TOKEN.finditer(text):
+        stems = terms(match.group())
+        if stems:
+            spans.append((match.start(), match.end(), stems[-1]))
+    return spans
 
 
 def terms(text: str) -> list[str]:

@@ -104,43 +104,29 @@ class Filters:
     section: SectionKind | None = None
     report_id: str | None = None
 
+    def _conditions(self, alias: str) -> list[tuple[str, str, object]]:
+        """(condition on the passages table, same condition on vector metadata, value)."""
+        in_reports = f"{alias}.report_id IN (SELECT report_id FROM reports WHERE {{}} ?)"
+        section = self.section.value if self.section else None
+        candidates = [
+            (in_reports.format("municipality_key ="), "municipality = ?", self.municipality),
+            (in_reports.format("year >="), "year >= ?", self.year_from),
+            (in_reports.format("year <="), "year <= ?", self.year_to),
+            (f"{alias}.area = ?", "area = ?", self.area),
+            (f"{alias}.section = ?", "section = ?", section),
+            (f"{alias}.report_id = ?", "report_id = ?", self.report_id),
+        ]
+        return [c for c in candidates if c[2] is not None]
+
     def sql(self, alias: str = "p") -> tuple[str, list[object]]:
         """A WHERE fragment over the passages table (and its report) plus its parameters."""
-        clauses: list[str] = []
-        params: list[object] = []
-        if self.municipality is not None:
-            clauses.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE municipality_key = ?)")
-            params.append(self.municipality)
-        if self.year_from is not None:
-            clauses.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE year >= ?)")
-            params.append(self.year_from)
-        if self.year_to is not None:
-            clauses.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE year <= ?)")
-            params.append(self.year_to)
-        if self.area is not None:
-            clauses.append(f"{alias}.area = ?")
-            params.append(self.area)
-        if self.section is not None:
-            clauses.append(f"{alias}.section = ?")
-            params.append(self.section.value)
-        if self.report_id is not None:
-            clauses.append(f"{alias}.report_id = ?")
-            params.append(self.report_id)
-        return (" AND ".join(clauses) or "1"), params
+        conditions = self._conditions(alias)
+        return " AND ".join(c[0] for c in conditions) or "1", [c[2] for c in conditions]
 
     def vec_sql(self) -> tuple[str, list[object]]:
-        """The same filters on passage_vectors' metadata columns (for the KNN query)."""
-        clauses: list[str] = []
-        params: list[object] = []
-        for column, op, value in (("municipality", "=", self.municipality),
-                                  ("year", ">=", self.year_from), ("year", "<=", self.year_to),
-                                  ("area", "=", self.area),
-                                  ("section", "=", self.section.value if self.section else None),
-                                  ("report_id", "=", self.report_id)):
-            if value is not None:
-                clauses.append(f"{column} {op} ?")
-                params.append(value)
-        return "".join(f" AND {c}" for c in clauses), params
+        """The same filters on the vector tables' metadata columns, for the KNN query."""
+        conditions = self._conditions("p")
+        return "".join(f" AND {c[1]}" for c in conditions), [c[2] for c in conditions]
 
 
 @dataclass(frozen=True)
@@ -379,6 +365,17 @@ class SQLiteStore:
             "ORDER BY bm25(passages_fts) LIMIT ?", [match, *params, k]).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def passage_terms(self, ids: Iterable[int]) -> dict[int, set[str]]:
+        """The stemmed terms each passage is indexed under."""
+        wanted = list(ids)
+        result: dict[int, set[str]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(f"SELECT rowid, terms FROM passages_fts WHERE rowid IN "
+                                   f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            result.update({int(r[0]): set(r[1].split()) for r in rows})
+        return result
+
     def document_frequencies(self, query_terms: list[str]) -> dict[str, int]:
         unique = list(dict.fromkeys(query_terms))
         if not unique:
@@ -387,6 +384,13 @@ class SQLiteStore:
             f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({','.join('?' * len(unique))})",
             unique).fetchall()
         return {t: 0 for t in unique} | dict(rows)
+
+    def terms_starting_with(self, prefix: str, limit: int = 5) -> list[str]:
+        """Indexed terms that begin with `prefix` (`total` → `totalt`), most frequent first."""
+        rows = self.db.execute(
+            "SELECT term FROM passages_fts_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC LIMIT ?",
+            (prefix, prefix + "\U0010ffff", limit)).fetchall()
+        return [r[0] for r in rows]
 
     def terms_ending_with(self, suffix: str, limit: int = 20) -> list[str]:
         """Indexed terms that are compounds ending in `suffix` (`kommunfullmäkt` for `fullmäkt`)."""

@@ -20,8 +20,25 @@ def test_keyword_query_finds_the_passage(kompass):
 def test_compound_and_inflection(kompass):
     # "totalpoäng" is not in the report: split into total + poäng, it finds the summary table.
     assert kompass.search("Vilken totalpoäng fick Enköping?", top=1)[0].section == "resultat"
-    # "fullmäktige" also finds "kommunfullmäktige".
-    assert kompass.expand_compounds(["fullmäkt"])[:2] == ["fullmäkt", "kommunfullmäkt"]
+    # "fullmäktige" also finds "kommunfullmäktige"; "totalpoäng" counts as total + poäng.
+    from assistant.lexical_query import analyse
+
+    concepts = {c.source: c.alternatives for c in analyse("fullmäktiges totalpoäng", kompass.store).concepts}
+    assert {"fullmäkt", "kommunfullmäkt"} <= concepts["fullmäktige"]
+    assert "poäng" in concepts["totalpoäng"] and any(t.startswith("total") for t in concepts["totalpoäng"])
+
+
+def test_lexical_hits_carry_their_coverage_of_the_query(kompass):
+    from assistant.lexical_query import analyse
+
+    query = analyse("Har kommunen servicedeklarationer för hemtjänsten?", kompass.store)
+    both, one, common = ({"servicedeklaration", "hemtjänst", "kommun"}, {"servicedeklaration"}, {"kommun"})
+    assert query.coverage(both) > 0.99
+    assert query.coverage(both) > query.coverage(one) > 10 * query.coverage(common) > 0
+    assert query.coverage(set()) == 0.0
+    english = analyse("How are complaints handled?", kompass.store)
+    complaint = next(c for c in english.concepts if "klagomål" in c.alternatives)
+    assert complaint.source == "complaints"
 
 
 def test_english_query_uses_the_dense_side(kompass):

@@ -1,0 +1,103 @@
+"""A query for the lexical side, as concepts: each query word with the report words that count
+as matching it (its compounds, its parts, its glossary translations), weighted by rarity.
+
+BM25 ranks the passages that share any term with the query. But a passage that shares only
+"organisation" with "Har vi anställt någon som ska hålla ihop förbättringsarbetet för hela
+organisationen?" is not evidence of anything, and reciprocal rank fusion would still give it
+full weight at rank 1. So each lexical hit also gets its *coverage*: the share of the query's
+IDF mass it matches. Fusion scales its lexical contribution by that (see Kompass.search).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from index.lexical import compound_splits, terms, token_spans
+from index.sqlite_store import SQLiteStore
+
+from .glossary import matches
+
+# A term found in more than this share of passages says nothing about which one is meant
+# (e.g. the municipality's own name in a one-report corpus): it is left out of the match.
+MAX_TERM_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Concept:
+    source: str
+    alternatives: frozenset[str]
+    idf: float
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    concepts: tuple[Concept, ...]
+    match_terms: tuple[str, ...]  # what goes into the FTS5 MATCH
+
+    def coverage(self, passage_terms: set[str]) -> float:
+        total = sum(c.idf for c in self.concepts)
+        if total == 0:
+            return 0.0
+        return sum(c.idf for c in self.concepts if c.alternatives & passage_terms) / total
+
+
+def analyse(query: str, store: SQLiteStore) -> LexicalQuery:
+    groups: list[tuple[str, set[str]]] = []
+    covered: list[tuple[int, int]] = []
+    for start, end, words in matches(query):
+        keys = {stem for s, e, stem in token_spans(query) if start <= s < end}
+        groups.append((query[start:end], keys | set(terms(words))))
+        covered.append((start, end))
+    for start, end, stem in token_spans(query):
+        if not any(s <= start < e for s, e in covered):  # "anställda" is inside key "anställd"
+            groups.append((stem, {stem}))
+    groups = [(source, _with_compounds(alternatives, store)) for source, alternatives in groups]
+
+    total = max(store.passage_count(), 1)
+    df = store.document_frequencies([t for _, alts in groups for t in alts])
+    idf: dict[str, float | None] = {}
+    match_terms: list[str] = []
+    limit = MAX_TERM_SHARE * total if total >= 20 else total
+    for source, alternatives in groups:
+        present = {t for t in alternatives if df.get(t)}
+        concept_df = min(total, sum(df[t] for t in present))
+        idf[source] = math.log((total + 1) / (concept_df + 0.5)) if present else None
+        match_terms += [t for t in present if df[t] <= limit]
+    # A word the index does not know at all (English without a glossary entry, a misspelling)
+    # still carries meaning the passage does not match; it weighs like an average known word.
+    known = [v for v in idf.values() if v is not None]
+    unknown = sum(known) / len(known) if known else 1.0
+    concepts = tuple(Concept(source, frozenset(alternatives),
+                             idf[source] if idf[source] is not None else unknown)
+                     for source, alternatives in groups)
+    return LexicalQuery(concepts, tuple(dict.fromkeys(match_terms)))
+
+
+def _with_compounds(stems: set[str], store: SQLiteStore) -> set[str]:
+    """Swedish compounds both ways: a word also matches the compounds it ends
+    (`fullmäkt` → `kommunfullmäkt`), and an unknown compound matches its known parts
+    (`totalpoäng` → `total`, `poäng`)."""
+    result = set(stems)
+    df = store.document_frequencies(list(stems))
+    for stem in stems:
+        if len(stem) >= 6:
+            result.update(store.terms_ending_with(stem))
+        if df.get(stem) == 0 and len(stem) >= 8:
+            result.update(_split(stem, store))
+    return result
+
+
+def _split(stem: str, store: SQLiteStore) -> list[str]:
+    """Index terms for the two parts of an unknown compound, or [] if it does not split.
+    The head may be inflected in the index (`total` → `totalt`), the tail is a stem."""
+    splits = compound_splits(stem)
+    tails = store.document_frequencies([tail for _, tail in splits])
+    best: list[str] = []
+    for head, tail in sorted(splits, key=lambda s: -min(len(s[0]), len(s[1]))):
+        if len(head) < 4 or not tails.get(tail):
+            continue
+        heads = store.terms_starting_with(head)
+        if heads:
+            best = [heads[0], tail]
+            break
+    return best
