@@ -148,14 +148,19 @@ def _ingest(kompass, args) -> int:
     return 1 if failed else 0
 
 
-def _filters(kompass, args):
+def _prepare(kompass, args):
+    """Validate the query and filters, reading the sample first if the index is empty.
+
+    Values that need no index are checked before that, so a typo does not wait for an ingest;
+    the municipality is checked against what is indexed, so after it."""
+    kompass.check_query(args.query)
+    kompass.filters(None, args.year, args.area, args.section)
+    kompass.ensure_ingested(_progress)
     return kompass.filters(args.municipality, args.year, args.area, args.section)
 
 
 def _search(kompass, args) -> int:
-    kompass.check_query(args.query)
-    filters = _filters(kompass, args)
-    kompass.ensure_ingested(_progress)
+    filters = _prepare(kompass, args)
     hits = kompass.search(args.query, top=args.top, filters=filters, mode=args.mode)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
@@ -170,9 +175,7 @@ def _search(kompass, args) -> int:
 
 
 def _ask(kompass, args) -> int:
-    kompass.check_query(args.query)
-    filters = _filters(kompass, args)
-    kompass.ensure_ingested(_progress)
+    filters = _prepare(kompass, args)
     answer = kompass.ask(args.query, filters=filters)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

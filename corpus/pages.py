@@ -60,10 +60,6 @@ class PageStream:
         return [s for s in self._starts if start < s < end]
 
     @property
-    def first_page(self) -> int:
-        return self._numbers[0] if self._numbers else 1
-
-    @property
     def last_page(self) -> int:
         return self._numbers[-1] if self._numbers else 1
 

@@ -164,11 +164,8 @@ class StoredPassage:
 
 
 class SQLiteStore:
-    def __init__(self, path: Path, model_name: str, dim: int, create: bool = True):
+    def __init__(self, path: Path, model_name: str, dim: int):
         self.path = path
-        existed = path.exists()
-        if not existed and not create:
-            raise KompassError(f"indexet {path} finns inte; kör `kompass ingest` först")
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -246,15 +243,11 @@ class SQLiteStore:
         """Vectors already in the index for these content hashes (embedded once, reused)."""
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start:start + 400]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                "SELECT p.content_hash, v.embedding FROM passages p JOIN passage_vectors v "
-                f"ON v.passage_id = p.id WHERE p.content_hash IN ({marks}) UNION ALL "
-                "SELECT s.content_hash, v.embedding FROM sentences s JOIN sentence_vectors v "
-                f"ON v.sentence_id = s.id WHERE s.content_hash IN ({marks})", chunk + chunk).fetchall()
-            for content_hash, blob in rows:
+        for sql in ("SELECT p.content_hash, v.embedding FROM passages p JOIN passage_vectors v "
+                    "ON v.passage_id = p.id WHERE p.content_hash IN ({marks})",
+                    "SELECT s.content_hash, v.embedding FROM sentences s JOIN sentence_vectors v "
+                    "ON v.sentence_id = s.id WHERE s.content_hash IN ({marks})"):
+            for content_hash, blob in self._select_in(sql, wanted):
                 found[content_hash] = np.frombuffer(blob, dtype=np.float32).copy()
         return found
 
@@ -324,6 +317,16 @@ class SQLiteStore:
         return bool(exists)
 
     # -- reading -----------------------------------------------------------------------
+    def _select_in(self, sql: str, ids: Iterable[object], before: tuple[object, ...] = ()) -> list[tuple]:
+        """Run `sql`, whose `{marks}` stands for an IN (...) list, over `ids` in batches
+        (SQLite limits the number of parameters)."""
+        wanted = list(ids)
+        rows: list[tuple] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows += self.db.execute(sql.format(marks=",".join("?" * len(chunk))), [*before, *chunk]).fetchall()
+        return rows
+
     def passage_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
 
@@ -341,17 +344,11 @@ class SQLiteStore:
         return dict(self.db.execute("SELECT DISTINCT municipality_key, municipality FROM reports"))
 
     def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
-        wanted = list(ids)
-        result: dict[int, StoredPassage] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows = self.db.execute(
-                "SELECT p.id, p.report_id, r.municipality, r.display_name, r.year, p.area, p.section, "
-                "p.page_start, p.page_end, p.heading, p.text FROM passages p JOIN reports r "
-                f"ON r.report_id = p.report_id WHERE p.id IN ({','.join('?' * len(chunk))})",
-                chunk).fetchall()
-            result.update({row[0]: StoredPassage(*row) for row in rows})
-        return result
+        rows = self._select_in(
+            "SELECT p.id, p.report_id, r.municipality, r.display_name, r.year, p.area, p.section, "
+            "p.page_start, p.page_end, p.heading, p.text FROM passages p JOIN reports r "
+            "ON r.report_id = p.report_id WHERE p.id IN ({marks})", ids)
+        return {row[0]: StoredPassage(*row) for row in rows}
 
     def lexical_search(self, query_terms: list[str], filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 over stemmed terms; only passages that share a term with the query come back."""
@@ -367,14 +364,8 @@ class SQLiteStore:
 
     def passage_terms(self, ids: Iterable[int]) -> dict[int, set[str]]:
         """The stemmed terms each passage is indexed under."""
-        wanted = list(ids)
-        result: dict[int, set[str]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows = self.db.execute(f"SELECT rowid, terms FROM passages_fts WHERE rowid IN "
-                                   f"({','.join('?' * len(chunk))})", chunk).fetchall()
-            result.update({int(r[0]): set(r[1].split()) for r in rows})
-        return result
+        rows = self._select_in("SELECT rowid, terms FROM passages_fts WHERE rowid IN ({marks})", ids)
+        return {int(r[0]): set(r[1].split()) for r in rows}
 
     def document_frequencies(self, query_terms: list[str]) -> dict[str, int]:
         unique = list(dict.fromkeys(query_terms))
@@ -417,30 +408,20 @@ class SQLiteStore:
         return [(int(r[0]), 1.0 - float(r[1])) for r in rows]
 
     def passage_similarities(self, vector: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
-        wanted = list(ids)
-        result: dict[int, float] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows = self.db.execute(
-                "SELECT passage_id, vec_distance_cosine(embedding, ?) FROM passage_vectors "
-                f"WHERE passage_id IN ({','.join('?' * len(chunk))})", [_blob(vector), *chunk]).fetchall()
-            result.update({int(r[0]): 1.0 - float(r[1]) for r in rows})
-        return result
+        rows = self._select_in("SELECT passage_id, vec_distance_cosine(embedding, ?) FROM passage_vectors "
+                               "WHERE passage_id IN ({marks})", ids, (_blob(vector),))
+        return {int(r[0]): 1.0 - float(r[1]) for r in rows}
 
     def sentences_of(self, passage_ids: Iterable[int]) -> dict[int, list[StoredSentence]]:
         """Each passage's units in order, with their pages and vectors (None if not embedded)."""
-        wanted = list(passage_ids)
+        rows = self._select_in(
+            "SELECT s.passage_id, s.text, s.page_start, s.page_end, v.embedding FROM sentences s "
+            "LEFT JOIN sentence_vectors v ON v.sentence_id = s.id "
+            "WHERE s.passage_id IN ({marks}) ORDER BY s.passage_id, s.ordinal", passage_ids)
         result: dict[int, list[StoredSentence]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows = self.db.execute(
-                "SELECT s.passage_id, s.text, s.page_start, s.page_end, v.embedding FROM sentences s "
-                "LEFT JOIN sentence_vectors v ON v.sentence_id = s.id "
-                f"WHERE s.passage_id IN ({','.join('?' * len(chunk))}) ORDER BY s.passage_id, s.ordinal",
-                chunk).fetchall()
-            for pid, text, first, last, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float32) if blob is not None else None
-                result.setdefault(int(pid), []).append(StoredSentence(text, first, last, vector))
+        for pid, text, first, last, blob in rows:
+            vector = np.frombuffer(blob, dtype=np.float32) if blob is not None else None
+            result.setdefault(int(pid), []).append(StoredSentence(text, first, last, vector))
         return result
 
     def all_vectors(self, sentences: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -154,3 +154,15 @@ def test_index_built_by_another_model(home_copy):
     assert result.returncode == 2
     assert "byggt med modellen st:annan-modell" in result.stderr
     assert "--rebuild" in result.stderr
+
+
+def test_municipality_filter_on_empty_home_ingests_first(tmp_path):
+    result = run_cli("search", "medborgardialog", "--municipality", "Enköping", "--json", home=tmp_path / "h")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["municipality"] == "Enköping"
+
+
+def test_bad_filter_on_empty_home_fails_before_ingesting(tmp_path):
+    result = run_cli("search", "styrning", "--year", "20x6", home=tmp_path / "h")
+    assert result.returncode == 2 and "ogiltigt år" in result.stderr
+    assert "Indexet är tomt" not in result.stderr
