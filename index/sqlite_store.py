@@ -17,12 +17,15 @@ from pathlib import Path
 import numpy as np
 
 from corpus.errors import KompassError
-from corpus.models import Passage, Report, SectionKind
+from corpus.models import Passage, Report
 from corpus.taxonomy import fold
 
+from .filters import Filters
 from .lexical import fts_query, terms
+from .schema import MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
+__all__ = ["Filters", "PassageRecord", "SQLiteStore", "StoredPassage", "StoredSentence",
+           "SCHEMA_VERSION", "sqlite3"]
 
 
 def _sqlite_module():
@@ -43,90 +46,6 @@ def _blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
-def _execute_script(db, script: str) -> None:
-    """executescript() would COMMIT the open migration transaction: run statements one by one."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _m001_initial(db, dim: int) -> None:
-    _execute_script(db, """
-        CREATE TABLE reports (
-            report_id TEXT PRIMARY KEY, municipality TEXT NOT NULL, municipality_key TEXT NOT NULL,
-            display_name TEXT NOT NULL, kind TEXT, year INTEGER, month INTEGER, title TEXT,
-            evaluators TEXT, publisher TEXT, date TEXT, page_count INTEGER, total_score INTEGER,
-            source_path TEXT, source_sha256 TEXT, parser_version INTEGER, warnings TEXT,
-            ingested_at REAL);
-        CREATE TABLE areas (
-            report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
-            area INTEGER NOT NULL, name_in_report TEXT, score INTEGER, page INTEGER,
-            rubriker TEXT, question_total INTEGER, PRIMARY KEY (report_id, area));
-        CREATE TABLE questions (
-            report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
-            number TEXT NOT NULL, area INTEGER, question TEXT, achieved INTEGER, maximum INTEGER,
-            percent INTEGER, page INTEGER, PRIMARY KEY (report_id, number));
-        CREATE TABLE passages (
-            id INTEGER PRIMARY KEY, report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
-            ordinal INTEGER NOT NULL, area INTEGER, section TEXT NOT NULL, page_start INTEGER,
-            page_end INTEGER, heading TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
-        CREATE TABLE sentences (
-            id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-            ordinal INTEGER NOT NULL, text TEXT NOT NULL, page_start INTEGER, page_end INTEGER,
-            content_hash TEXT);
-        CREATE INDEX sentences_passage ON sentences(passage_id);
-        CREATE INDEX sentences_hash ON sentences(content_hash);
-        CREATE INDEX passages_report ON passages(report_id);
-        CREATE INDEX passages_hash ON passages(content_hash);
-        CREATE VIRTUAL TABLE passages_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
-        CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
-    """)
-    # Metadata columns let sqlite-vec apply the filters inside the KNN scan.
-    metadata = "area INTEGER, section TEXT, year INTEGER, municipality TEXT, report_id TEXT"
-    db.execute(f"""CREATE VIRTUAL TABLE passage_vectors USING vec0(
-        passage_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine, {metadata})""")
-    db.execute(f"""CREATE VIRTUAL TABLE sentence_vectors USING vec0(
-        sentence_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine,
-        passage_id INTEGER, {metadata})""")
-
-
-MIGRATIONS = [("m001_initial", _m001_initial)]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Search filters; None means "any"."""
-
-    municipality: str | None = None  # folded key, e.g. "enköping"
-    year_from: int | None = None
-    year_to: int | None = None
-    area: int | None = None
-    section: SectionKind | None = None
-    report_id: str | None = None
-
-    def _conditions(self, alias: str) -> list[tuple[str, str, object]]:
-        """(condition on the passages table, same condition on vector metadata, value)."""
-        in_reports = f"{alias}.report_id IN (SELECT report_id FROM reports WHERE {{}} ?)"
-        section = self.section.value if self.section else None
-        candidates = [
-            (in_reports.format("municipality_key ="), "municipality = ?", self.municipality),
-            (in_reports.format("year >="), "year >= ?", self.year_from),
-            (in_reports.format("year <="), "year <= ?", self.year_to),
-            (f"{alias}.area = ?", "area = ?", self.area),
-            (f"{alias}.section = ?", "section = ?", section),
-            (f"{alias}.report_id = ?", "report_id = ?", self.report_id),
-        ]
-        return [c for c in candidates if c[2] is not None]
-
-    def sql(self, alias: str = "p") -> tuple[str, list[object]]:
-        """A WHERE fragment over the passages table (and its report) plus its parameters."""
-        conditions = self._conditions(alias)
-        return " AND ".join(c[0] for c in conditions) or "1", [c[2] for c in conditions]
-
-    def vec_sql(self) -> tuple[str, list[object]]:
-        """The same filters on the vector tables' metadata columns, for the KNN query."""
-        conditions = self._conditions("p")
-        return "".join(f" AND {c[1]}" for c in conditions), [c[2] for c in conditions]
 
 
 @dataclass(frozen=True)

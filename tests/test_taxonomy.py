@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.parser import _municipality
+from corpus.title import municipality_names
 from corpus.taxonomy import match_area, parse_area_argument
 
 
@@ -38,4 +38,4 @@ def test_area_argument():
     ("UPPLANDS VÄSBY", "Upplands Väsby", "Upplands Väsby"),
 ])
 def test_municipality_names(title, base, genitive):
-    assert _municipality(title) == (base, genitive)
+    assert municipality_names(title) == (base, genitive)

@@ -1,0 +1,54 @@
+"""The index schema as named migrations, applied in order and recorded in `migrations`."""
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+
+def _execute_script(db, script: str) -> None:
+    """executescript() would COMMIT the open migration transaction: run statements one by one."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db, dim: int) -> None:
+    _execute_script(db, """
+        CREATE TABLE reports (
+            report_id TEXT PRIMARY KEY, municipality TEXT NOT NULL, municipality_key TEXT NOT NULL,
+            display_name TEXT NOT NULL, kind TEXT, year INTEGER, month INTEGER, title TEXT,
+            evaluators TEXT, publisher TEXT, date TEXT, page_count INTEGER, total_score INTEGER,
+            source_path TEXT, source_sha256 TEXT, parser_version INTEGER, warnings TEXT,
+            ingested_at REAL);
+        CREATE TABLE areas (
+            report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+            area INTEGER NOT NULL, name_in_report TEXT, score INTEGER, page INTEGER,
+            rubriker TEXT, question_total INTEGER, PRIMARY KEY (report_id, area));
+        CREATE TABLE questions (
+            report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+            number TEXT NOT NULL, area INTEGER, question TEXT, achieved INTEGER, maximum INTEGER,
+            percent INTEGER, page INTEGER, PRIMARY KEY (report_id, number));
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY, report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL, area INTEGER, section TEXT NOT NULL, page_start INTEGER,
+            page_end INTEGER, heading TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL);
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL, text TEXT NOT NULL, page_start INTEGER, page_end INTEGER,
+            content_hash TEXT);
+        CREATE INDEX sentences_passage ON sentences(passage_id);
+        CREATE INDEX sentences_hash ON sentences(content_hash);
+        CREATE INDEX passages_report ON passages(report_id);
+        CREATE INDEX passages_hash ON passages(content_hash);
+        CREATE VIRTUAL TABLE passages_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+        CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
+    """)
+    # Metadata columns let sqlite-vec apply the filters inside the KNN scan.
+    metadata = "area INTEGER, section TEXT, year INTEGER, municipality TEXT, report_id TEXT"
+    db.execute(f"""CREATE VIRTUAL TABLE passage_vectors USING vec0(
+        passage_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine, {metadata})""")
+    db.execute(f"""CREATE VIRTUAL TABLE sentence_vectors USING vec0(
+        sentence_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine,
+        passage_id INTEGER, {metadata})""")
+
+
+MIGRATIONS = [("m001_initial", _m001_initial)]
