@@ -15,7 +15,7 @@ from corpus.chunker import chunk_report
 from corpus.errors import InputError, KompassError
 from corpus.models import Passage, SectionKind
 from corpus.parser import parse_report
-from corpus.reader import read_document
+from corpus.readers import read_document
 from corpus.taxonomy import fold, parse_area_argument
 from index.embedder import Embedder, load_embedder
 from index.dense import DenseRetriever

@@ -20,7 +20,7 @@ from assistant.evaluate import load_questions
 from assistant.kompass import BUNDLED_CORPUS, Kompass
 from corpus.chunker import chunk_report
 from corpus.parser import parse_report
-from corpus.reader import read_document
+from corpus.readers import read_document
 
 SAMPLE = BUNDLED_CORPUS / "enkoping_2016.txt"
 

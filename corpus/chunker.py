@@ -78,7 +78,7 @@ def chunk_prose(spans: list[Span]) -> list[Chunk]:
 
 
 def chunk_items(items: list[ListItem]) -> list[Chunk]:
-    return _group([Span(i.text, i.page, i.page) for i in items], LIST_WORDS, LIST_WORDS)
+    return _group([Span(i.text, i.page, i.last_page) for i in items], LIST_WORDS, LIST_WORDS)
 
 
 def _points(value: int | None, maximum: int | None = None) -> str:
@@ -130,6 +130,7 @@ def chunk_report(report: Report) -> list[Passage]:
         pieces.append((None, SectionKind.RESULTAT, _resultat(report)))
     for area in report.areas:
         pieces += [(area.area, kind, chunk) for kind, chunk in _area_chunks(area)]
+    pieces += [(None, SectionKind.TEXT, c) for c in chunk_prose(report.unplaced)]
     return [
         Passage(report_id=report.report_id, ordinal=i, municipality=report.municipality,
                 year=report.year, area=area, section=kind, heading=heading_for(report, area, kind),

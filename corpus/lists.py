@@ -126,12 +126,12 @@ def read_two_columns(left: list[Piece], right_and_more: list[Piece],
         if styrkor and re.search(r"[a-zåäö]-$", styrkor[-1].text) and text[:1].islower():
             fragment, _, text = text.partition(" ")
             last = styrkor.pop()
-            styrkor.append(ListItem(last.text[:-1] + fragment, last.page))
+            styrkor.append(ListItem(last.text[:-1] + fragment, last.page, piece.page))
             # The rest of the item runs on until the next item start.
             head = split_items(text, is_proper)
             if head and head[0][:1].islower():
                 last = styrkor.pop()
-                styrkor.append(ListItem(f"{last.text} {head[0]}", last.page))
+                styrkor.append(ListItem(f"{last.text} {head[0]}", last.page, piece.page))
                 text = text[len(head[0]):].strip()
         items = split_items(text, is_proper) if text else []
         # A lower-case first item continues whichever column ended mid-sentence.
@@ -140,7 +140,7 @@ def read_two_columns(left: list[Piece], right_and_more: list[Piece],
             if forbattringar and forbattringar[-1].text.endswith((",", "-")):
                 target = forbattringar
             last = target.pop()
-            target.append(ListItem(f"{last.text} {items.pop(0)}", last.page))
+            target.append(ListItem(f"{last.text} {items.pop(0)}", last.page, piece.page))
         k = split_continuation(items)
         styrkor += [ListItem(t, piece.page) for t in items[:k]]
         forbattringar += [ListItem(t, piece.page) for t in items[k:]]

@@ -50,10 +50,16 @@ class Span:
 
 @dataclass(frozen=True)
 class ListItem:
-    """One bullet of a Styrkor / Förbättringsmöjligheter list."""
+    """One bullet of a Styrkor / Förbättringsmöjligheter list; an item broken by a page break
+    starts on `page` and ends on `page_end`."""
 
     text: str
     page: int
+    page_end: int | None = None
+
+    @property
+    def last_page(self) -> int:
+        return self.page_end or self.page
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,7 @@ class Report:
     summary_scores: dict[int, int]  # canonical area -> score in the chapter 2 table
     summary_names: dict[int, str]  # canonical area -> its name as that table writes it
     inledning: list[Span]
+    unplaced: list[Span]  # text of a file whose structure was not recognised
     source_path: str
     source_sha256: str
     warnings: list[str] = field(default_factory=list)

@@ -14,9 +14,9 @@ from .errors import NotAReportError
 from .lists import Piece, read_two_columns
 from .models import AreaResult, QuestionScore, Report, Span
 from .pages import PageStream, split_pages
-from .reader import Document
+from .document import Document
 from .taxonomy import AREAS, match_area
-from .title import MONTHS, TITLE, evaluators, municipality_names, slugify
+from .title import LOOKS_LIKE_REPORT, Title, parse_title, slugify
 
 _SECTION_MARKERS = ("Allmänt", "Sammanfattning", "Styrkor", "Förbättringsmöjligheter")
 _TRIPLE = re.compile(r"(?<![\d.])(\d{1,3}) (\d{1,3}) (\d{1,3}) ?%")
@@ -30,7 +30,8 @@ def _find(pattern: str, text: str, start: int = 0, end: int | None = None) -> re
 class _Parser:
     def __init__(self, document: Document):
         self.document = document
-        self.stream: PageStream = split_pages(document.text)
+        self.stream: PageStream = (PageStream(list(document.pages), document.header)
+                                   if document.pages else split_pages(document.text))
         self.text = self.stream.text
         self.warnings: list[str] = []
         self._names: set[str] = set()
@@ -68,24 +69,13 @@ class _Parser:
         return result
 
     # -- parts of the report -----------------------------------------------------------
-    def title(self) -> tuple[str, str, str, int | None, int | None, list[str], str]:
-        head_end = self.stream.page_breaks(0, len(self.text))
-        head = self.text[: head_end[0] if head_end else min(len(self.text), 600)]
-        match = TITLE.search(head)
-        if match is None and self.document.page_title:
-            match = TITLE.search(self.document.page_title)
-            head = self.document.page_title
-        if match is None:
-            raise NotAReportError(
-                f"{self.document.path}: hittar ingen titel av typen 'KommunKompassen ANALYS AV "
-                "<NAMN> KOMMUN <ÅR>'; är det en Kommunkompass-rapport?")
-        base, genitive = municipality_names(match.group("name"))
-        kind = match.group("kind").lower()
-        month = MONTHS.get((match.group("month") or "").lower())
-        year = int(match.group("year"))
-        title = head[: match.end()].strip()
-        people = evaluators(head[match.end():])
-        return base, genitive, kind, year, month, people, title
+    def title(self) -> Title | None:
+        breaks = self.stream.page_breaks(0, len(self.text))
+        head = self.text[: breaks[0] if breaks else min(len(self.text), 600)]
+        found = parse_title(head)
+        if found is None and self.document.page_title:
+            found = parse_title(self.document.page_title)
+        return found
 
     def summary_table(self, start: int, end: int) -> tuple[dict[int, int], dict[int, str], int | None,
                                                           tuple[int, int] | None]:
@@ -99,7 +89,7 @@ class _Parser:
         names: dict[int, str] = {}
         for m in re.finditer(r"(?<!\d)([1-8])\.\s+([^\d]+?)\s+(\d{1,3})(?!\d|\.\d)",
                              self.text[from_pos:total_match.start()]):
-            area = match_area(m.group(2)) or int(m.group(1))
+            area = match_area(m.group(2)) or match_area(m.group(2), 2020) or int(m.group(1))
             scores[area] = int(m.group(3))
             names[area] = m.group(2).strip()
         # The chart residue after the total ("100 Enköpings kommun 2016-434 p 80 60 …") goes too.
@@ -135,18 +125,19 @@ class _Parser:
         if poang and poang.start() < name_end:
             name_end = poang.start()
         name = self.text[pos:name_end].strip()
-        canonical = match_area(name) or number
+        canonical = match_area(name) or match_area(name, 2020) or number
         result = AreaResult(area=canonical, name_in_report=name, page=self.stream.page_at(start))
 
         # Rubriker and Poäng: "Rubriker A B C Poäng 54" or, as a table, "Rubriker Poäng A B C 55".
         block_end = markers["Allmänt"].start() if "Allmänt" in markers else end
         block = self.text[name_end:block_end]
-        score = re.search(r"Poäng\s+(\d{1,3})\b", block) or re.search(r"\s(\d{1,3})\s*$", block)
-        if score:
+        # "Poäng 54" or, laid out as a table, the number alone somewhere among the Rubriker.
+        score = re.search(r"Poäng\s+(\d{1,3})\b", block) or re.search(r"(?<![\d.,])\b(\d{1,3})\b(?![.,]\d)", block)
+        if score and int(score.group(1)) <= 100:
             result.score = int(score.group(1))
+            block = block[:score.start(1)] + " " + block[score.end(1):]
         rubriker_text = re.sub(r"^\s*Rubriker\s*", "", block)
-        rubriker_text = re.sub(r"Poäng(\s+\d{1,3}\b)?", " ", rubriker_text)
-        rubriker_text = re.sub(r"\s\d{1,3}\s*$", " ", rubriker_text)
+        rubriker_text = re.sub(r"\bPoäng\b", " ", rubriker_text)
         result.rubriker = _split_headings(rubriker_text)
         if result.score is None:
             self.warnings.append(f"Område {canonical}: ingen poäng hittades")
@@ -177,7 +168,12 @@ class _Parser:
         return result
 
     def read_lists(self) -> None:
+        tables = {t.page: t for t in self.document.tables}
         for result, left, right in self._lists:
+            table = tables.get(self.stream.page_at(left[0]))
+            if table is not None:  # the reader saw the columns: no guessing needed
+                result.styrkor, result.forbattringsmojligheter = list(table.left), list(table.right)
+                continue
             result.styrkor, result.forbattringsmojligheter = read_two_columns(
                 self.pieces(*left), self.pieces(*right) if right else [], self.is_proper)
 
@@ -188,7 +184,7 @@ class _Parser:
         for i, head in enumerate(heads):
             a = start + head.end()
             b = start + heads[i + 1].start() if i + 1 < len(heads) else end
-            canonical = match_area(head.group(2)) or int(head.group(1))
+            canonical = match_area(head.group(2)) or match_area(head.group(2), 2020) or int(head.group(1))
             area = areas.get(canonical)
             if area is None or area.questions:
                 continue  # an area without a chapter 3 entry, or a repeated table
@@ -221,8 +217,20 @@ class _Parser:
 
     # -- whole report ------------------------------------------------------------------
     def parse(self) -> Report:
-        municipality, genitive, kind, year, month, evaluators, title = self.title()
+        title = self.title()
         text = self.text
+        header = self.stream.header
+        if title is None:
+            if not LOOKS_LIKE_REPORT.search(text[:20000]):
+                raise NotAReportError(
+                    f"{self.document.path}: ingen Kommunkompass-rapport (ingen titel av typen "
+                    "'KommunKompassen ANALYS AV <NAMN> KOMMUN <ÅR>' och inga 'Område 1 …')")
+            self.warnings.append("titeln känns inte igen: kommun och år saknas")
+            stem = Path(self.document.path).stem
+            title = Title(stem, stem, "kommun", None, None, [], "")
+        year = title.year or (int(header.date[:4]) if header else None)
+        if title.year is None:
+            self.warnings.append("året står inte i titeln" + (f"; {year} från sidhuvudet" if year else ""))
         area_heads = [m for m in re.finditer(r"Område\s+([1-8])\s+[A-ZÅÄÖ]", text)]
         # Keep the first run 1..8 in order (later mentions of "Område 3" in prose are not heads).
         heads: list[re.Match[str]] = []
@@ -230,9 +238,14 @@ class _Parser:
             if int(m.group(1)) == len(heads) + 1:
                 heads.append(m)
         if len(heads) < 3:
-            raise NotAReportError(
-                f"{self.document.path}: hittar inte rapportens områden ('Område 1 …'); "
-                "är det en Kommunkompass-rapport?")
+            if not LOOKS_LIKE_REPORT.search(text[:20000]) and not self.warnings:
+                raise NotAReportError(
+                    f"{self.document.path}: hittar inte rapportens områden ('Område 1 …'); "
+                    "är det en Kommunkompass-rapport?")
+            self.warnings.append("rapportens områden ('Område 1 …') känns inte igen; texten indexeras "
+                                 "som löptext utan områden")
+            return self._report(title, year, areas={}, scores={}, names={}, total=None,
+                                inledning=[], unplaced=self.pieces_as_spans(0, len(text)))
         chapter4 = _find(r"\b4\s+Översikt av poäng|(?<![\d.])1\.\s+[^\d]{5,80}?\s+Uppnått\s+Max\s+Procent",
                          text, heads[-1].end())
         ch3_end = chapter4.start() if chapter4 else len(text)
@@ -270,15 +283,23 @@ class _Parser:
         if total is None:
             self.warnings.append("ingen totalpoäng hittades")
 
+        return self._report(title, year, areas, scores, summary_names, total, inledning, [])
+
+    def pieces_as_spans(self, start: int, end: int) -> list[Span]:
+        return [Span(p.text, p.page, p.page) for p in self.pieces(start, end)]
+
+    def _report(self, title: Title, year: int | None, areas: dict[int, AreaResult],
+                scores: dict[int, int], names: dict[int, str], total: int | None,
+                inledning: list[Span], unplaced: list[Span]) -> Report:
         header = self.stream.header
         return Report(
-            report_id=f"{slugify(municipality)}-{year}",
-            municipality=municipality, display_name=f"{genitive} {kind}", kind=kind, year=year, month=month, title=title,
-            evaluators=evaluators, publisher=header.publisher if header else None,
-            date=header.date if header else None,
+            report_id=f"{slugify(title.municipality)}-{year or 'utan-ar'}",
+            municipality=title.municipality, display_name=title.display_name, kind=title.kind,
+            year=year, month=title.month, title=title.text, evaluators=title.evaluators,
+            publisher=header.publisher if header else None, date=header.date if header else None,
             page_count=header.total if header else self.stream.last_page,
             areas=[areas[n] for n in sorted(areas)], total_score=total,
-            summary_scores=scores, summary_names=summary_names, inledning=inledning,
+            summary_scores=scores, summary_names=names, inledning=inledning, unplaced=unplaced,
             source_path=self.document.path, source_sha256=self.document.sha256,
             warnings=self.warnings,
         )
@@ -314,5 +335,5 @@ def parse_report(document: Document) -> Report:
 
 
 def parse_file(path: Path) -> Report:
-    from .reader import read_document
+    from .readers import read_document
     return parse_report(read_document(path))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 MONTHS = {m: i for i, m in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -13,9 +14,65 @@ _NAMES_ENDING_IN_S = {
     "hällefors", "höganäs", "kramfors", "munkfors", "mönsterås", "robertsfors", "sotenäs",
     "storfors", "strängnäs", "torsås", "tranås", "vännäs", "västerås", "ljusnarsberg",
 }
-TITLE = re.compile(
-    r"(?:ANALYS AV\s+)?(?P<name>[A-ZÅÄÖÉ][A-ZÅÄÖÉ\- ]*?)\s+(?P<kind>KOMMUN|STAD|REGION)"
-    r"(?:\s+(?P<month>" + "|".join(m.upper() for m in MONTHS) + r"))?\s+(?P<year>(?:19|20)\d\d)")
+_MONTH = "|".join(m.upper() for m in MONTHS)
+_UPPER = r"[A-ZÅÄÖÉ][A-ZÅÄÖÉ\-]*(?: [A-ZÅÄÖÉ][A-ZÅÄÖÉ\-]*)*?"
+# Title forms seen on real reports, most specific first. Groups: name, kind, month?, year?.
+TITLES = (
+    # "KommunKompassen ANALYS AV ENKÖPINGS KOMMUN MAJ 2016", "Kommun Kompassen KALIX KOMMUN 2012",
+    # "KOMMUNKOMPASSEN ANALYS AV SIMRISHAMNS KOMMUN" (no year), "… HELSINGBORGS STAD 2014"
+    re.compile(r"(?:ANALYS AV\s+)?(?P<name>" + _UPPER + r")\s+(?P<kind>KOMMUN|STAD)\b"
+               r"(?:\s+(?P<month>" + _MONTH + r"))?(?:\s+(?P<year>(?:19|20)\d\d))?"),
+    # "PM Utvärdering enligt Kommunkompassen i Sundbybergs kommun"
+    re.compile(r"[Kk]ommun\s?[Kk]ompassen i (?P<name>[A-ZÅÄÖ][\w\-]+(?: [A-ZÅÄÖ][\w\-]+)?)\s+"
+               r"(?P<kind>kommun|stad)\b(?:\s+(?P<month>[a-zåäö]+))?(?:\s+(?P<year>(?:19|20)\d\d))?"),
+    # "KommunKompassen UPPLANDS VÄSBY 2011" (no KOMMUN/STAD)
+    re.compile(r"[Kk]ommun\s?[Kk]ompassen\s+(?P<name>" + _UPPER + r")\s+(?:(?P<month>" + _MONTH
+               + r")\s+)?(?P<year>(?:19|20)\d\d)(?P<kind>)"),
+    # "Regionkompass … Region Skåne 2014"
+    re.compile(r"(?P<kind>Region)(?:en)?\s+(?P<name>[A-ZÅÄÖ][\w\-]+(?: [A-ZÅÄÖ][\w\-]+)?)"
+               r"(?:\s+(?P<month>[a-zåäö]+))?(?:\s+(?P<year>(?:19|20)\d\d))?"),
+)
+LOOKS_LIKE_REPORT = re.compile(r"kommun\s?kompass|regionkompass", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Title:
+    municipality: str  # "Enköping"
+    display_name: str  # "Enköpings kommun"
+    kind: str  # kommun | stad | region
+    year: int | None
+    month: int | None
+    evaluators: list[str]
+    text: str
+
+
+def parse_title(head: str) -> Title | None:
+    """The title on a report's first page, or None when no known form matches."""
+    for pattern in TITLES:
+        match = pattern.search(head)
+        if match is None:
+            continue
+        kind = match.group("kind").lower() or "kommun"
+        name = re.sub(r"^(?:KOMMUN ?KOMPASSEN\s+)?(?:RAPPORT\s+)?(?:ANALYS AV\s+)?", "", match.group("name"))
+        if not name:
+            continue
+        if kind == "region":
+            base = genitive = match.group("name")
+            display = f"Region {base}"
+        else:
+            base, genitive = municipality_names(name)
+            display = f"{genitive} {kind}" if match.group("kind") else genitive
+        month = MONTHS.get((match.group("month") or "").lower())
+        year = int(match.group("year")) if match.group("year") else None
+        rest = head[match.end():]
+        if year is None:  # "… KOMMUN /27 UTVÄRDERARE: …" or a year further on the page
+            found = re.search(r"\b((?:19|20)\d\d)\b", rest[:200])
+            year = int(found.group(1)) if found else None
+        rest = re.sub(r"^[\s/\d.]*", "", rest)
+        rest = re.split(r"\s(?:Innehåll|INNEHÅLL|Sammanfattning)\b", rest)[0]
+        return Title(base, display, kind, year, month, evaluators(rest[:400]),
+                     head[:match.end()].strip())
+    return None
 
 
 def slugify(text: str) -> str:
@@ -37,17 +94,22 @@ def municipality_names(name_in_title: str) -> tuple[str, str]:
 
 def evaluators(text: str) -> list[str]:
     """`Leif Eldås och Lotta Ricklander, SKL Anna Marnell, Katrineholms kommun` → 3 people."""
-    text = re.sub(r"(?i)^utvärderare:\s*", "", text.strip())
+    text = re.sub(r"(?i)^(?:(?:rapport|analys av)\.?\s*)*(?:utvärderare:\s*)?", "", text.strip())
     org_re = re.compile(r"^(SKL|SKR|Sveriges Kommuner och \w+|(?:senior )?konsult(?: \(\w+\))?|"
                         r"[A-ZÅÄÖ][\w\-]+ (?:kommun|stad|län)|Landstinget i [\w ]+ län|Lt \w+)"
                         r"(?:\s+(?P<rest>[A-ZÅÄÖ].*))?$")
     people: list[str] = []
     pending: list[str] = []
-    for part in re.split(r",\s*|\s+och\s+", text):
+    for part in re.split(r"(?i),\s*|\s+och\s+", text):
         part = part.strip()
         if not part:
             continue
         match = org_re.match(part)
+        if match is None and pending and " " not in part:
+            # A lone word after a name is where that person comes from: "…, Halmstad".
+            people += [f"{name} ({part})" for name in pending]
+            pending = []
+            continue
         if match:
             org = part[:match.start("rest")].strip() if match.group("rest") else part
             people += [f"{name} ({org})" for name in pending]

@@ -7,7 +7,8 @@ import pytest
 
 from corpus.errors import NotAReportError
 from corpus.parser import parse_report
-from corpus.reader import Document, read_document
+from corpus.document import Document
+from corpus.readers import read_document
 
 
 def test_title_metadata(report):
@@ -113,7 +114,19 @@ def test_text_that_is_not_a_report_is_refused(tmp_path):
         parse_report(read_document(path))
 
 
-def test_title_without_areas_is_refused():
-    doc = Document("x.txt", "0", "KommunKompassen ANALYS AV UMEÅ KOMMUN 2016 bara en titel", None)
-    with pytest.raises(NotAReportError, match="Område"):
-        parse_report(doc)
+def test_report_without_recognisable_areas_is_kept_as_text_with_a_warning():
+    doc = Document("umea.txt", "0", "text", text="KommunKompassen ANALYS AV UMEÅ KOMMUN 2016 "
+                   "Utvärderare: Lars Strid, SKL. Kommunen arbetar med medborgardialog.")
+    report = parse_report(doc)
+    assert (report.report_id, report.municipality, report.year) == ("umea-2016", "Umeå", 2016)
+    assert report.areas == [] and "medborgardialog" in report.unplaced[0].text
+    assert any("Område 1" in w for w in report.warnings)
+
+
+def test_unknown_title_but_kommunkompass_text_is_kept():
+    doc = Document("rapport-x.txt", "0", "text",
+                   text="Utvärdering enligt Kommunkompassen. Område 1 Offentlighet och demokrati "
+                        "Poäng 50 Allmänt Text. Sammanfattning Mer text.")
+    report = parse_report(doc)
+    assert report.municipality == "rapport-x" and report.year is None
+    assert any("titeln" in w for w in report.warnings)
