@@ -7,48 +7,88 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import IngestResult
 
 
 def _err(message: str) -> None:
     print(f"kompass: {message}", file=sys.stderr)
 
 
-class _Progress:
-    """Progress lines on stderr. Counters ("bäddar in 32/434 texter") overwrite one line on a
-    terminal and appear at each quarter otherwise, so logs stay readable."""
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.open_line = False
+
+class IngestDisplay:
+    """Ingest progress on stderr. On a terminal one line redrawn in place: a bar, files done of
+    all, the estimated time left and the embedding counter; otherwise plain lines (a line per
+    file, embedding at each quarter) so that logs stay readable."""
+
+    def __init__(self, tty: bool | None = None) -> None:
+        self.tty = sys.stderr.isatty() if tty is None else tty
+        self.started = time.monotonic()
+        self.total = self.done = 0
+        self.path = ""
         self.quarter = -1
+        self.drawn = False
 
-    def __call__(self, message: str) -> None:
-        counter = re.search(r"(\d+)/(\d+)", message) if message.startswith("  ") else None
-        if counter:
-            done, total = int(counter.group(1)), int(counter.group(2))
-            if self.tty:
-                print(f"\r{message}", end="", file=sys.stderr, flush=True)
-                self.open_line = done < total
-                if done == total:
-                    print(file=sys.stderr)
-                return
-            quarter = 4 * done // max(total, 1)
-            if quarter == self.quarter:
-                return
+    def file_started(self, index: int, total: int, path: str) -> None:
+        self.total, self.path, self.quarter = total, path, -1
+        if self.tty:
+            self._draw("")
+        else:
+            _say(f"[{index}/{total}] {path}")
+
+    def embedding(self, done: int, total: int) -> None:
+        if self.tty:
+            self._draw(f"bäddar in {done}/{total}")
+            return
+        quarter = 4 * done // max(total, 1)
+        if quarter != self.quarter:
             self.quarter = quarter
-        elif self.open_line:
-            print(file=sys.stderr)
-            self.open_line = False
-        if not counter:
-            self.quarter = -1
-        print(message, file=sys.stderr, flush=True)
+            _say(f"  bäddar in {done}/{total} texter")
 
+    def file_done(self, result: IngestResult) -> None:
+        self.done += 1
+        self._clear()
+        if result.error:
+            _err(result.error)
+            return
+        line = f"{result.report_id}: " + {
+            "unchanged": "oförändrad, hoppades över",
+            "duplicate": f"samma rapport som {result.duplicate_of}, redan inläst därifrån",
+            "removed": f"filen {result.path} finns inte längre; rapporten är borttagen ur indexet",
+            "new": "ny", "updated": "uppdaterad"}[result.status]
+        if result.status in ("new", "updated"):
+            line += (f", {result.passages} avsnitt ({result.embedded} texter inbäddade, "
+                     f"{result.reused} återanvända), {result.seconds:.1f} s")
+        _say(line)
+        for warning in result.warnings:
+            _say(f"  varning: {result.path}: {warning}")
 
-_progress = _Progress()
+    def eta(self) -> str:
+        if not self.done:
+            return "–"
+        left = (time.monotonic() - self.started) / self.done * max(self.total - self.done, 0)
+        return f"{left:.0f} s" if left < 90 else f"{left / 60:.0f} min"
+
+    def _draw(self, detail: str) -> None:
+        width = 24
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (width - filled)
+        text = f"[{bar}] {self.done}/{self.total} filer, kvar ca {self.eta()}  {Path(self.path).name}  {detail}"
+        print(f"\r\x1b[K{text[:160]}", end="", file=sys.stderr, flush=True)
+        self.drawn = True
+
+    def _clear(self) -> None:
+        if self.drawn:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self.drawn = False
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         _err(str(exc))
         return 2
     except KeyboardInterrupt:
-        _err("avbrutet; indexet är oförändrat för den rapport som pågick")
+        _err("avbrutet: rapporter som redan var klara finns kvar i indexet; den som pågick skrevs inte")
         return 130
     except BrokenPipeError:  # `kompass search … | head`
         sys.stderr.close()
@@ -127,24 +167,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def _ingest(kompass, args) -> int:
     started = time.perf_counter()
-    results = kompass.ingest(args.paths or None, progress=_progress)
-    failed = 0
-    for r in results:
-        if r.error:
-            failed += 1
-            _err(r.error)
-            continue
-        detail = {"unchanged": "oförändrad, hoppades över", "new": "ny", "updated": "uppdaterad"}[r.status]
-        line = f"{r.report_id}: {detail}"
-        if r.status != "unchanged":
-            line += f", {r.passages} avsnitt ({r.embedded} inbäddade, {r.reused} återanvända), {r.seconds:.1f} s"
-        _progress(line)
-        for warning in r.warnings:
-            _progress(f"  varning: {r.path}: {warning}")
-    ok = len(results) - failed
-    _progress(f"Klart: {ok} av {len(results)} filer inlästa, {failed} misslyckades, "
-              f"{kompass.store.passage_count()} avsnitt i indexet ({time.perf_counter() - started:.1f} s). "
-              f"Index: {kompass.config.db_path}")
+    results = kompass.ingest(args.paths or None, listener=IngestDisplay())
+    failed = sum(1 for r in results if r.error)
+    files = sum(1 for r in results if r.status != "removed")
+    _say(f"Klart: {files - failed} av {files} filer inlästa, {failed} misslyckades, "
+         f"{kompass.store.passage_count()} avsnitt i indexet ({time.perf_counter() - started:.1f} s). "
+         f"Index: {kompass.config.db_path}")
     return 1 if failed else 0
 
 
@@ -155,7 +183,7 @@ def _prepare(kompass, args):
     the municipality is checked against what is indexed, so after it."""
     kompass.check_query(args.query)
     kompass.filters(None, args.year, args.area, args.section)
-    kompass.ensure_ingested(_progress)
+    kompass.ensure_ingested(IngestDisplay(), notice=_say)
     return kompass.filters(args.municipality, args.year, args.area, args.section)
 
 
@@ -204,14 +232,14 @@ def _reports(kompass, args) -> int:
 
 def _remove(kompass, args) -> int:
     kompass.remove(args.report_id)
-    _progress(f"{args.report_id}: borttagen")
+    _say(f"{args.report_id}: borttagen")
     return 0
 
 
 def _eval(kompass, args) -> int:
     from .evaluate import EVAL_SETS, SAMPLE_REPORT_ID, evaluate, format_table, load_questions
 
-    kompass.ensure_ingested(_progress)
+    kompass.ensure_ingested(IngestDisplay(), notice=_say)
     names = list(EVAL_SETS) if args.set == "all" else [args.set]
     for name in names:
         questions = load_questions(EVAL_SETS[name])

@@ -1,43 +1,30 @@
 """The library API: ingest reports, search them, answer with citations. CLI/API/UI wrap this."""
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 
 import corpus
-from corpus.chunker import chunk_report
 from corpus.errors import InputError, KompassError
-from corpus.models import Passage, SectionKind
-from corpus.parser import parse_report
-from corpus.readers import read_document
+from corpus.models import SectionKind
 from corpus.taxonomy import fold, parse_area_argument
 from index.embedder import Embedder, load_embedder
 from index.dense import DenseRetriever
 from index.lexical import terms
-from index.sqlite_store import Filters, PassageRecord, SQLiteStore
+from index.sqlite_store import Filters, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
+from .ingest import Ingester, Listener, Quiet
 from .lexical_query import analyse
 from .intent import section_weights
 from .models import Answer, Hit, IngestResult
 
-PARSER_VERSION = 1
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
-
 
 def parse_year(value: str | int | None) -> tuple[int | None, int | None]:
     """`2016`, `2014-2017`, `2014-` or `-2017` → (from, to)."""
@@ -100,83 +87,21 @@ class Kompass:
             self._store = None
 
     # -- ingest ------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path] | None = None, progress: Progress = _quiet,
+    def ingest(self, paths: Iterable[Path] | None = None, listener: Listener | None = None,
                force: bool = False) -> list[IngestResult]:
-        files = list(self._expand(paths if paths is not None else [BUNDLED_CORPUS]))
-        results = []
-        for number, path in enumerate(files, start=1):
-            progress(f"[{number}/{len(files)}] {path}")
-            results.append(self._ingest_file(path, progress, force))
-        return results
-
-    @staticmethod
-    def _expand(paths: Iterable[Path]) -> Iterable[Path]:
-        for path in paths:
-            path = Path(path)
-            if path.is_dir():
-                found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-                if not found:
-                    raise InputError(f"{path}: mappen innehåller inga filer")
-                yield from found
-            elif not path.exists():
-                raise InputError(f"{path}: filen finns inte")
-            else:
-                yield path
-
-    def _ingest_file(self, path: Path, progress: Progress, force: bool) -> IngestResult:
-        started = time.perf_counter()
-        result = IngestResult(path=str(path))
-        try:
-            report = parse_report(read_document(path))
-            result.report_id, result.warnings = report.report_id, list(report.warnings)
-            stored_hash, stored_version = self.store.report_source_hash(report.report_id)
-            if not force and stored_hash == report.source_sha256 and stored_version == PARSER_VERSION:
-                result.status = "unchanged"
-                return result
-            records, embedded = self._embed(chunk_report(report), progress)
-            result.status = "updated" if stored_hash else "new"
-            self.store.replace_report(report, records, PARSER_VERSION)
-            result.passages, result.embedded = len(records), embedded
-            result.reused = sum(1 + sum(u is not None for u in r.unit_vectors) for r in records) - embedded
-        except KompassError as exc:
-            result.error = str(exc)
-        finally:
-            result.seconds = time.perf_counter() - started
-        return result
-
-    def _embed(self, passages: list[Passage], progress: Progress) -> tuple[list[PassageRecord], int]:
-        """Vectors for passages and their sentences; text already in the index is not re-embedded."""
-        name = self.embedder.name
-
-        def content_hash(text: str) -> str:
-            return hashlib.sha256(f"{name}\n{text}".encode()).hexdigest()
-
-        texts = [(p.indexed_text, p.sentence_texts_for_index) for p in passages]
-        all_texts = [t for own, parts in texts for t in (own, *parts)]
-        hashes = {t: content_hash(t) for t in all_texts}
-        vectors = self.store.cached_vectors(hashes.values())
-        todo = list(dict.fromkeys(t for t in all_texts if hashes[t] not in vectors))
-        if todo:
-            new = self.embedder.embed_passages(
-                todo, progress=lambda done, total: progress(f"  bäddar in {done}/{total} texter"))
-            vectors.update({hashes[t]: v for t, v in zip(todo, new)})
-        records = []
-        for passage, (own, parts) in zip(passages, texts):
-            units: list[tuple[str, np.ndarray] | None] = [None] * len(passage.units)
-            for i, text in enumerate(parts):  # parts, when present, match units one to one
-                units[i] = (hashes[text], vectors[hashes[text]])
-            records.append(PassageRecord(passage, hashes[own], vectors[hashes[own]], units))
-        return records, len(todo)
+        """Read files and folders (default: the bundled corpus); see assistant.ingest."""
+        targets = [Path(p) for p in paths] if paths is not None else [BUNDLED_CORPUS]
+        return Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
 
     def remove(self, report_id: str) -> None:
         if not self.store.remove_report(report_id):
             raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
 
-    def ensure_ingested(self, progress: Progress = _quiet) -> None:
+    def ensure_ingested(self, listener: Listener | None = None, notice=lambda message: None) -> None:
         """A new user's first search must not fail on an empty index: read the sample first."""
         if self.store.passage_count() == 0:
-            progress("Indexet är tomt: läser in exempelkorpusen först (kompass ingest).")
-            failed = [r for r in self.ingest(progress=progress) if r.error]
+            notice("Indexet är tomt: läser in exempelkorpusen först (kompass ingest).")
+            failed = [r for r in self.ingest(listener=listener) if r.error]
             if failed:
                 raise KompassError(f"exempelkorpusen kunde inte läsas in: {failed[0].error}")
 

@@ -94,7 +94,8 @@ class Answer:
 class IngestResult:
     path: str
     report_id: str | None = None
-    status: str = "failed"  # new | updated | unchanged | failed
+    status: str = "failed"  # new | updated | unchanged | duplicate | removed | failed
+    duplicate_of: str | None = None
     passages: int = 0
     embedded: int = 0
     reused: int = 0

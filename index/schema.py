@@ -1,7 +1,7 @@
 """The index schema as named migrations, applied in order and recorded in `migrations`."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _execute_script(db, script: str) -> None:
@@ -51,4 +51,18 @@ def _m001_initial(db, dim: int) -> None:
         passage_id INTEGER, {metadata})""")
 
 
-MIGRATIONS = [("m001_initial", _m001_initial)]
+def _m002_sources(db, dim: int) -> None:
+    """Every file a report was read from: the one it is indexed from ('primary') and other
+    files of the same report ('duplicate', e.g. the PDF beside its transcript)."""
+    _execute_script(db, """
+        CREATE TABLE sources (
+            path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT NOT NULL,
+            report_id TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('primary', 'duplicate')),
+            parser_version INTEGER NOT NULL, seen_at REAL NOT NULL);
+        CREATE INDEX sources_report ON sources(report_id);
+        INSERT INTO sources SELECT source_path, source_sha256, 'text', report_id, 'primary',
+            parser_version, ingested_at FROM reports WHERE source_path IS NOT NULL
+    """)
+
+
+MIGRATIONS = [("m001_initial", _m001_initial), ("m002_sources", _m002_sources)]

@@ -24,7 +24,7 @@ from .filters import Filters
 from .lexical import fts_query, terms
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["Filters", "PassageRecord", "SQLiteStore", "StoredPassage", "StoredSentence",
+__all__ = ["Filters", "PassageRecord", "SQLiteStore", "Source", "StoredPassage", "StoredSentence",
            "SCHEMA_VERSION", "sqlite3"]
 
 
@@ -57,6 +57,18 @@ class PassageRecord:
     content_hash: str
     vector: np.ndarray
     unit_vectors: list[tuple[str, np.ndarray] | None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file a report was read from."""
+
+    path: str
+    sha256: str
+    format: str
+    report_id: str
+    role: str  # primary | duplicate
+    parser_version: int
 
 
 @dataclass(frozen=True)
@@ -153,10 +165,34 @@ class SQLiteStore:
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------
-    def report_source_hash(self, report_id: str) -> tuple[str | None, int | None]:
-        row = self.db.execute("SELECT source_sha256, parser_version FROM reports WHERE report_id = ?",
-                              (report_id,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+    def source(self, path: str) -> Source | None:
+        row = self.db.execute("SELECT path, sha256, format, report_id, role, parser_version FROM sources "
+                              "WHERE path = ?", (path,)).fetchone()
+        return Source(*row) if row else None
+
+    def sources_of(self, report_id: str) -> list[Source]:
+        rows = self.db.execute("SELECT path, sha256, format, report_id, role, parser_version FROM sources "
+                               "WHERE report_id = ? ORDER BY role DESC, path", (report_id,)).fetchall()
+        return [Source(*row) for row in rows]
+
+    def sources_under(self, directory: str) -> list[Source]:
+        prefix = directory.rstrip("/") + "/"
+        rows = self.db.execute("SELECT path, sha256, format, report_id, role, parser_version FROM sources "
+                               "WHERE substr(path, 1, ?) = ? ORDER BY path", (len(prefix), prefix)).fetchall()
+        return [Source(*row) for row in rows]
+
+    def record_duplicate(self, source: Source) -> None:
+        with self.transaction():
+            self._put_source(source)
+
+    def forget_source(self, path: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM sources WHERE path = ?", (path,))
+
+    def _put_source(self, source: Source) -> None:
+        self.db.execute("INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?)",
+                        (source.path, source.sha256, source.format, source.report_id, source.role,
+                         source.parser_version, time.time()))
 
     def cached_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors already in the index for these content hashes (embedded once, reused)."""
@@ -170,10 +206,15 @@ class SQLiteStore:
                 found[content_hash] = np.frombuffer(blob, dtype=np.float32).copy()
         return found
 
-    def replace_report(self, report: Report, records: list[PassageRecord], parser_version: int) -> None:
-        """Write a report and its passages, replacing any earlier version, in one transaction."""
+    def replace_report(self, report: Report, records: list[PassageRecord], source: Source) -> None:
+        """Write a report and its passages from `source`, replacing any earlier version, in one
+        transaction. Other files of the report are kept as its duplicates."""
+        parser_version = source.parser_version
         with self.transaction():
             self._delete(report.report_id)
+            self.db.execute("UPDATE sources SET role = 'duplicate' WHERE report_id = ? AND path != ?",
+                            (report.report_id, source.path))
+            self._put_source(source)
             self.db.execute(
                 "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (report.report_id, report.municipality, fold(report.municipality),
@@ -230,9 +271,11 @@ class SQLiteStore:
         self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
 
     def remove_report(self, report_id: str) -> bool:
+        """Remove a report with its passages, vectors and the record of its files."""
         with self.transaction():
             exists = self.db.execute("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)).fetchone()
             self._delete(report_id)
+            self.db.execute("DELETE FROM sources WHERE report_id = ?", (report_id,))
         return bool(exists)
 
     # -- reading -----------------------------------------------------------------------

@@ -332,12 +332,35 @@ def write_docx(report: Report, path: Path) -> Path:
     return path
 
 
+# -- HTML --------------------------------------------------------------------------------------
+def write_html(path: Path) -> Path:
+    """The sample transcript as the web page it came from: navigation, a list of other
+    documents, the transcript in paragraphs, a script and a footer that are not report text."""
+    from html import escape
+
+    raw = SAMPLE.read_text(encoding="utf-8")
+    title, _, rest = raw.partition("\n")
+    documents, _, transcript = rest.partition("Transkript:")
+    items = "".join(f"<li><a href='#'>{escape(line)}</a></li>" for line in documents.splitlines() if line.strip())
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in transcript.split("\n\n") if p.strip())
+    path.write_text(
+        "<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><script>var s = 'Område 9 i ett skript';</script>"
+        "<style>p { margin: 0 }</style></head><body>"
+        "<nav><a href='/'>Start</a> | <a href='/sok'>Sök dokument</a></nav>"
+        f"<main><h1>{escape(title)}</h1><section><h2>Relevanta dokument</h2><ul>{items}</ul></section>"
+        f"<h2>Transkript:</h2><div class='transcript'>{paragraphs}</div></main>"
+        "<footer>Dokumentarkivet &amp; co</footer></body></html>", encoding="utf-8")
+    return path
+
+
 def build_all(directory: Path, municipality: str | None = None) -> dict[str, Path]:
-    """The sample as transcript, .docx and PDF in `directory`."""
+    """The sample as transcript, web page, .docx and PDF in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     report = reference_report(municipality)
     stem = (municipality or "enkoping").lower()
-    return {"text": SAMPLE, "docx": write_docx(report, directory / f"{stem}_2016.docx"),
+    return {"text": SAMPLE, "html": write_html(directory / f"{stem}_2016.html"),
+            "docx": write_docx(report, directory / f"{stem}_2016.docx"),
             "pdf": write_pdf(report, directory / f"{stem}_2016.pdf")}
 
 

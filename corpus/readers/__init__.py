@@ -65,7 +65,11 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_document(path: Path) -> Document:
-    data = read_bytes(path)
+    return document_from_bytes(path, read_bytes(path))
+
+
+def document_from_bytes(path: Path, data: bytes) -> Document:
+    """Read a file already in memory (the ingest hashes it first to skip unchanged files)."""
     kind = sniff(data)
     if kind in MAX_BYTES and len(data) > MAX_BYTES[kind]:
         raise InputError(f"{path}: filen är {len(data) // 2**20} MB, för stor för en rapport i "
