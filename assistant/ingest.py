@@ -93,7 +93,11 @@ class Ingester:
             listener.file_done(result)
         for index, path in enumerate(files, start=1):
             listener.file_started(index, len(files), str(path))
-            result = self.file(path, listener, force)
+            if not os.path.lexists(path) and path not in paths:
+                # Listed a moment ago: someone moved or deleted it while we worked.
+                result = IngestResult(path=str(path), error=f"{path}: filen försvann under inläsningen")
+            else:
+                result = self.file(path, listener, force)
             results.append(result)
             listener.file_done(result)
         seen = {str(p.absolute()) for p in files}

@@ -370,3 +370,13 @@ if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/kompass-fixtures")
     for kind, file in build_all(out).items():
         print(kind, file)
+
+
+def mini_transcript(path: Path, name: str = "TESTBY", upto_page: int = 9) -> Path:
+    """A short, distinct report: the sample's first pages (areas 1-2) for another municipality."""
+    raw = SAMPLE.read_text(encoding="utf-8")
+    cut = raw.index(f"2016-09-06 {upto_page} (23)")
+    text = raw[:raw.rindex("Sveriges Kommuner", 0, cut)]
+    text = text.replace("ENKÖPINGS", f"{name.upper()}S").replace("Enköping", name.capitalize())
+    path.write_text(text, encoding="utf-8")
+    return path
