@@ -34,8 +34,9 @@ test-st: install-test
 eval: install
 	$(BIN)/kompass eval
 
-bench: install
+bench: install-test
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_dense.py --quick
 
 clean:

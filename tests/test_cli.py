@@ -166,3 +166,26 @@ def test_bad_filter_on_empty_home_fails_before_ingesting(tmp_path):
     result = run_cli("search", "styrning", "--year", "20x6", home=tmp_path / "h")
     assert result.returncode == 2 and "ogiltigt år" in result.stderr
     assert "Indexet är tomt" not in result.stderr
+
+
+def test_ingest_display_on_a_terminal_and_in_a_log(capsys):
+    from assistant.cli import IngestDisplay
+    from assistant.models import IngestResult
+
+    for tty in (True, False):
+        display = IngestDisplay(tty=tty)
+        display.file_started(1, 2, "/data/a.pdf")
+        for done in range(16, 161, 16):
+            display.embedding(done, 160)
+        display.file_done(IngestResult(path="/data/a.pdf", report_id="a-2016", status="new", passages=10,
+                                       embedded=160, seconds=3.0, warnings=["Område 8 saknas i rapporten"]))
+        display.file_started(2, 2, "/data/b.pdf")
+        display.file_done(IngestResult(path="/data/b.pdf", error="/data/b.pdf: PDF-filen är skadad"))
+        err = capsys.readouterr().err
+        assert "a-2016: ny, 10 avsnitt" in err and "varning: /data/a.pdf: Område 8 saknas" in err
+        assert "kompass: /data/b.pdf: PDF-filen är skadad" in err
+        if tty:  # one line redrawn in place, with a bar, counts and the time left
+            assert "\r" in err and "1/2 filer, kvar ca" in err and "bäddar in 160/160" in err
+        else:  # plain lines: one per file, embedding at each quarter
+            assert "\r" not in err and "[2/2] /data/b.pdf" in err
+            assert err.count("bäddar in") == 5

@@ -169,10 +169,11 @@ def _read(path: Path, pdf, sha256: str) -> Document:
             in_band = line.top > height * (1 - HEADER_BAND) or \
                 max(s.bottom for s in line.segments) < height * HEADER_BAND
             match = _HEADER.match(line.text) if in_band else None
-            if match and match.group("date"):
+            if match:
                 number = int(match.group("page"))
-                header = header or PageHeader(match.group("publisher").strip(), match.group("date"),
-                                              int(match.group("total")))
+                if match.group("date") and header is None:
+                    header = PageHeader(match.group("publisher").strip(), match.group("date"),
+                                        int(match.group("total")))
             elif in_band and (footer := _FOOTER_PAGE.match(line.text)):
                 number = int(footer.group("page"))
             else:
