@@ -227,6 +227,9 @@ def _reports(kompass, args) -> int:
         scores = " ".join(f"{a['area']}:{a['score']}" for a in row["areas"])
         print(f"{row['report_id']:<24} {row['display_name']} {row['year']}  totalt {row['total_score']}  "
               f"områden {scores}  ({row['page_count']} s.)")
+        for source in row["sources"]:
+            role = "inläst från" if source["role"] == "primary" else "samma rapport"
+            print(f"{'':<24} {role}: {source['path']} ({source['format']})")
     return 0
 
 

@@ -191,4 +191,6 @@ class Kompass:
         rows = self.store.report_rows()
         for row in rows:
             row["areas"] = self.store.area_rows(str(row["report_id"]))
+            row["sources"] = [{"path": s.path, "format": s.format, "role": s.role}
+                              for s in self.store.sources_of(str(row["report_id"]))]
         return rows
