@@ -63,6 +63,13 @@ def is_relevant(hit: Hit, question: Question) -> bool:
     return False
 
 
+def _scores(questions: list[Question], ranks: dict[str, int | None]) -> tuple[float, float]:
+    """MRR@10 and hit@5 of these questions, from the rank of their first relevant hit."""
+    rr = [1.0 / r if (r := ranks[q.id]) else 0.0 for q in questions]
+    hit5 = [1.0 if (r := ranks[q.id]) and r <= 5 else 0.0 for q in questions]
+    return statistics.fmean(rr), statistics.fmean(hit5)
+
+
 def evaluate(kompass: Kompass, questions: list[Question], modes=MODES) -> list[ModeResult]:
     filters = Filters(report_id=SAMPLE_REPORT_ID)
     results = []
@@ -71,16 +78,10 @@ def evaluate(kompass: Kompass, questions: list[Question], modes=MODES) -> list[M
         for q in questions:
             hits = kompass.search(q.query, top=10, filters=filters, mode=mode)
             ranks[q.id] = next((i for i, h in enumerate(hits, 1) if is_relevant(h, q)), None)
-
-        def scores(qs: list[Question]) -> tuple[float, float]:
-            rr = [1.0 / ranks[q.id] if ranks[q.id] else 0.0 for q in qs]
-            hit5 = [1.0 if ranks[q.id] and ranks[q.id] <= 5 else 0.0 for q in qs]
-            return statistics.fmean(rr), statistics.fmean(hit5)
-
         kinds = sorted({q.kind for q in questions})
-        by_kind = {k: (*scores([q for q in questions if q.kind == k]),
+        by_kind = {k: (*_scores([q for q in questions if q.kind == k], ranks),
                        sum(q.kind == k for q in questions)) for k in kinds}
-        mrr, hit5 = scores(questions)
+        mrr, hit5 = _scores(questions, ranks)
         results.append(ModeResult(mode, mrr, hit5, by_kind, [q.id for q in questions if not ranks[q.id]]))
     return results
 

@@ -24,10 +24,10 @@ from typing import Protocol
 import numpy as np
 
 from corpus.chunker import chunk_report
-from corpus.errors import InputError, KompassError
+from corpus.errors import KompassError
 from corpus.models import Passage
 from corpus.parser import parse_report
-from corpus.readers import document_from_bytes, read_bytes, sniff
+from corpus.readers import document_from_bytes, read_bytes
 from index.embedder import Embedder
 from index.sqlite_store import PassageRecord, Source, SQLiteStore
 

@@ -73,18 +73,19 @@ class Kompass:
     def store(self) -> SQLiteStore:
         if self._store is None:
             self._store = SQLiteStore(self.config.db_path, self.embedder.name, self.embedder.dim)
-            self._dense_retriever = DenseRetriever(self._store, self.config.faiss_threshold)
         return self._store
 
     @property
     def dense(self) -> DenseRetriever:
-        self.store  # opens the store and its retriever
+        if self._dense_retriever is None:
+            self._dense_retriever = DenseRetriever(self.store, self.config.faiss_threshold)
         return self._dense_retriever
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+            self._dense_retriever = None
 
     # -- ingest ------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path] | None = None, listener: Listener | None = None,

@@ -48,7 +48,7 @@ def analyse(query: str, store: SQLiteStore) -> LexicalQuery:
         keys = {stem for s, e, stem in token_spans(query) if start <= s < end}
         groups.append((query[start:end], keys | set(terms(words))))
         covered.append((start, end))
-    for start, end, stem in token_spans(query):
+    for start, _end, stem in token_spans(query):
         if not any(s <= start < e for s, e in covered):  # "anställda" is inside key "anställd"
             groups.append((stem, {stem}))
     groups = [(source, _with_compounds(alternatives, store)) for source, alternatives in groups]

@@ -231,7 +231,6 @@ def write_pdf(report: Report, path: Path) -> Path:
 # -- DOCX ------------------------------------------------------------------------------------
 def write_docx(report: Report, path: Path) -> Path:
     from docx import Document as WordDocument
-    from docx.enum.text import WD_BREAK
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
