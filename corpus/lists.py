@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .models import ListItem
+from .pages import continues_hyphenated
 
 # Words after which an item cannot end: the capitalised word that follows belongs to it.
 _FUNCTION_WORDS = {
@@ -123,7 +124,7 @@ def read_two_columns(left: list[Piece], right_and_more: list[Piece],
             continue
         text = piece.text
         # A word of the left column broken at the page end (`mötesplat-` … `ser`).
-        if styrkor and re.search(r"[a-zåäö]-$", styrkor[-1].text) and text[:1].islower():
+        if styrkor and continues_hyphenated(styrkor[-1].text, text):
             fragment, _, text = text.partition(" ")
             last = styrkor.pop()
             styrkor.append(ListItem(last.text[:-1] + fragment, last.page, piece.page))

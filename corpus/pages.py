@@ -39,7 +39,7 @@ class PageStream:
             text = text.strip()
             if not text:
                 continue
-            if parts and _continues_hyphenated(parts[-1], text):
+            if parts and continues_hyphenated(parts[-1], text):
                 parts[-1] = parts[-1][:-1]  # drop the hyphen, glue the word back together
                 offset -= 1
             elif parts:
@@ -64,7 +64,9 @@ class PageStream:
         return self._numbers[-1] if self._numbers else 1
 
 
-def _continues_hyphenated(previous: str, following: str) -> bool:
+def continues_hyphenated(previous: str, following: str) -> bool:
+    """`previous` ends in a word broken with a hyphen that `following` finishes (`mötesplat-` +
+    `ser`), not a compound's shared part (`Kompetens-` + `och`)."""
     if not re.search(r"[a-zåäö]-$", previous):
         return False
     first = following.split(maxsplit=1)[0] if following.split() else ""

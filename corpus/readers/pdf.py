@@ -31,14 +31,13 @@ from pathlib import Path
 from ..document import Document, TwoColumnTable
 from ..errors import InputError
 from ..models import ListItem
-from ..pages import PageHeader
+from ..pages import PageHeader, continues_hyphenated
 
 HEADER_BAND = 0.07  # share of the page height at the top (and bottom) where headers live
 _HEADER = re.compile(r"^(?P<publisher>.*?)\s*(?P<date>(?:19|20)\d\d-\d\d-\d\d)?\s*(?P<page>\d{1,3})\s*\((?P<total>\d{1,3})\)\s*$")
 _FOOTER_PAGE = re.compile(r"^(?:[Ss]ida\s+)?(?P<page>\d{1,3})(?:\s*(?:\(|av|/)\s*(?P<total>\d{1,3})\)?)?$")
 _STOP = re.compile(r"^(?:Område\s+\d|\d{1,2}\s+[A-ZÅÄÖ]|[1-8]\.\s.*Uppnått|Styrkor\b)")
 _BULLETS = ("•", "", "▪", "–", "-", "◦", "·")
-_LINKING = {"och", "eller", "samt", "som", "till", "respektive"}
 
 
 @dataclass
@@ -69,8 +68,7 @@ def join_lines(lines: list[str]) -> str:
     for line in (l.strip() for l in lines):
         if not line:
             continue
-        if text and re.search(r"[a-zåäö]-$", text) and line[:1].islower() \
-                and line.split()[0].strip(".,;:") not in _LINKING:
+        if text and continues_hyphenated(text, line):
             text = text[:-1] + line
         else:
             text = f"{text} {line}" if text else line
