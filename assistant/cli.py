@@ -226,7 +226,7 @@ def _reports(kompass, args) -> int:
     for row in rows:
         scores = " ".join(f"{a['area']}:{a['score']}" for a in row["areas"])
         print(f"{row['report_id']:<24} {row['display_name']} {row['year']}  totalt {row['total_score']}  "
-              f"områden {scores}  ({row['page_count']} s.)")
+              f"områden {scores}  ({row['page_count'] or 'okänt antal'} s.)")
         for source in row["sources"]:
             role = "inläst från" if source["role"] == "primary" else "samma rapport"
             print(f"{'':<24} {role}: {source['path']} ({source['format']})")

@@ -19,8 +19,8 @@ class Hit:
     year: int | None
     area: int | None
     section: str
-    page: int
-    page_end: int
+    page: int | None  # None: the report's file records no pages (a .docx without page marks)
+    page_end: int | None
     heading: str
 
     @classmethod
@@ -46,14 +46,20 @@ class Hit:
         parts = [f"{self.display_name} {self.year or ''}".strip()]
         if self.area:
             parts.append(f"Område {self.area} {self.area_name}")
-        parts += [self.section_label, f"s. {first}" if first == last else f"s. {first}–{last}"]
+        parts.append(self.section_label)
+        if first is not None:  # without pages, area and section are the reference
+            parts.append(f"s. {first}" if first == last else f"s. {first}–{last}")
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data.update(area_name=self.area_name, section_label=self.section_label,
-                    pages=list(range(self.page, self.page_end + 1)))
+                    pages=page_range(self.page, self.page_end))
         return data
+
+
+def page_range(first: int | None, last: int | None) -> list[int]:
+    return [] if first is None else list(range(first, (last or first) + 1))
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,8 @@ class Citation:
     number: int
     hit: Hit
     quote: str
-    page: int
-    page_end: int
+    page: int | None
+    page_end: int | None
 
     def source_label(self) -> str:
         return self.hit.source_label(self.page, self.page_end)
@@ -73,7 +79,7 @@ class Citation:
         passage = {k: v for k, v in self.hit.to_dict().items() if k != "score"}
         return {**passage, "number": self.number, "quote": self.quote, "source": self.source_label(),
                 "page": self.page, "page_end": self.page_end,
-                "pages": list(range(self.page, self.page_end + 1)),
+                "pages": page_range(self.page, self.page_end),
                 "passage_pages": passage["pages"]}
 
 

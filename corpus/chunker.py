@@ -17,7 +17,9 @@ from .taxonomy import area_name
 TARGET_WORDS = 80
 MAX_WORDS = 120
 LIST_WORDS = 100
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-ZÅÄÖ0-9])")
+# A sentence ends at . ? ! before a capital, and at a list bullet (`•`, what readers make of
+# every list marker): each item of a list in the prose is a unit of its own, without the bullet.
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-ZÅÄÖ0-9])|\s*•\s*")
 
 Chunk = list[Span]  # the units of one passage
 
@@ -33,24 +35,27 @@ def heading_for(report: Report, area: int | None, section: SectionKind) -> str:
 def sentences(spans: list[Span]) -> list[Span]:
     """Sentences of consecutive page pieces, each with its first and last page."""
     result: list[Span] = []
-    carry: tuple[str, int] | None = None  # a sentence still open at the end of a piece
+    carry: tuple[str, int, int] | None = None  # a sentence still open at the end of a piece
     for span in spans:
         parts = _SENTENCE_END.split(span.text)
         for i, part in enumerate(parts):
             part = part.strip()
+            if carry and (i > 0 or not part):  # the piece starts a new sentence or item
+                result.append(Span(*carry))
+                carry = None
             if not part:
                 continue
-            if carry and i == 0:
+            if carry:
                 text, first = f"{carry[0]} {part}", carry[1]
                 carry = None
             else:
                 text, first = part, span.page_start
             if i == len(parts) - 1 and not re.search(r"[.?!]$", text):
-                carry = (text, first)
+                carry = (text, first, span.page_end)
             else:
                 result.append(Span(text, first, span.page_end))
     if carry:
-        result.append(Span(carry[0], carry[1], spans[-1].page_end))
+        result.append(Span(*carry))
     return result
 
 

@@ -29,3 +29,6 @@ class Document:
     header: PageHeader | None = None
     tables: tuple[TwoColumnTable, ...] = ()
     page_title: str | None = None  # a web page's own title, when the file is one
+    # False when the file records no pages (a .docx without Word's rendered page breaks): page
+    # numbers are then all 1 and mean nothing; citations name area and section instead.
+    pages_known: bool = True

@@ -113,6 +113,9 @@ class Report:
     source_path: str
     source_sha256: str
     warnings: list[str] = field(default_factory=list)
+    # False when the source file records no pages: the page numbers above are all 1 and are
+    # not stored; citations name area and section.
+    pages_known: bool = True
 
     def area(self, number: int) -> AreaResult | None:
         return next((a for a in self.areas if a.area == number), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .bullets import BULLET
 from .errors import NotAReportError
 from .lists import Piece, read_two_columns
 from .models import AreaResult, QuestionScore, Report, Span
@@ -115,7 +116,8 @@ class _Parser:
         markers: dict[str, re.Match[str]] = {}
         cursor = pos
         for marker in ("Rubriker", *_SECTION_MARKERS):
-            pattern = (r"(?<![\w])" + marker + r"(?=\s+[A-ZÅÄÖ0-9]|\s*$)")
+            # A bullet, a heading or a table cell may follow the marker.
+            pattern = (r"(?<![\w])" + marker + r"(?=\s+(?:•\s*)?[A-ZÅÄÖ0-9]|\s+•|\s*$)")
             m = _find(pattern, self.text, cursor, end)
             if m:
                 markers[marker] = m
@@ -168,10 +170,14 @@ class _Parser:
         return result
 
     def read_lists(self) -> None:
-        tables = {t.page: t for t in self.document.tables}
+        """Each area's lists from the reader's table, matched by document order and content
+        (never by page: a .docx without page marks has every table on "page 1")."""
+        unused = list(self.document.tables)
         for result, left, right in self._lists:
-            table = tables.get(self.stream.page_at(left[0]))
+            section = re.sub(r"\s+", " ", self.text[left[0]:(right or left)[1]])
+            table = next((t for t in unused if _table_in(t, section)), None)
             if table is not None:  # the reader saw the columns: no guessing needed
+                unused = unused[unused.index(table) + 1:]
                 result.styrkor, result.forbattringsmojligheter = list(table.left), list(table.right)
                 continue
             result.styrkor, result.forbattringsmojligheter = read_two_columns(
@@ -217,6 +223,9 @@ class _Parser:
 
     # -- whole report ------------------------------------------------------------------
     def parse(self) -> Report:
+        if not self.document.pages_known:
+            self.warnings.append("filen anger inga sidbrytningar (sparad utan Words sidlayout); "
+                                 "källhänvisningar anger område och avsnitt i stället för sida")
         title = self.title()
         text = self.text
         header = self.stream.header
@@ -297,16 +306,25 @@ class _Parser:
             municipality=title.municipality, display_name=title.display_name, kind=title.kind,
             year=year, month=title.month, title=title.text, evaluators=title.evaluators,
             publisher=header.publisher if header else None, date=header.date if header else None,
-            page_count=header.total if header else self.stream.last_page,
+            page_count=(header.total if header else self.stream.last_page) if self.document.pages_known else None,
             areas=[areas[n] for n in sorted(areas)], total_score=total,
             summary_scores=scores, summary_names=names, inledning=inledning, unplaced=unplaced,
             source_path=self.document.path, source_sha256=self.document.sha256,
-            warnings=self.warnings,
+            warnings=self.warnings, pages_known=self.document.pages_known,
         )
 
 
+def _table_in(table, section: str) -> bool:
+    """The table's items are what this Styrkor … Förbättringsmöjligheter text holds."""
+    items = [i.text for i in (*table.left[:1], *table.right[:1])]
+    return bool(items) and all(re.sub(r"\s+", " ", i) in section for i in items)
+
+
 def _split_headings(text: str) -> list[str]:
-    """`Personalstrategi Rekrytering Kompetens- och medarbetarutveckling` → 3 headings."""
+    """`Personalstrategi Rekrytering Kompetens- och medarbetarutveckling` → 3 headings; where the
+    reader saw the list's bullets (`• Personalstrategi • Rekrytering …`), they separate them."""
+    if BULLET in text:
+        return [h for h in (part.strip() for part in text.split(BULLET)) if h]
     headings: list[list[str]] = []
     for token in text.split():
         previous = headings[-1][-1] if headings else ""

@@ -69,7 +69,9 @@ def parse_title(head: str) -> Title | None:
             found = re.search(r"\b((?:19|20)\d\d)\b", rest[:200])
             year = int(found.group(1)) if found else None
         rest = re.sub(r"^[\s/\d.]*", "", rest)
-        rest = re.split(r"\s(?:Innehåll|INNEHÅLL|Sammanfattning)\b", rest)[0]
+        # The title page ends at the contents or the first chapter ("… kommun 1 Vad är …"),
+        # which matters where the file records no page break after it.
+        rest = re.split(r"\s(?:Innehåll|INNEHÅLL|Sammanfattning)\b|\s\d{1,2}\.?\s+[A-ZÅÄÖ][a-zåäö]", rest)[0]
         return Title(base, display, kind, year, month, evaluators(rest[:400]),
                      head[:match.end()].strip())
     return None

@@ -74,8 +74,8 @@ class Source:
 @dataclass(frozen=True)
 class StoredSentence:
     text: str
-    page_start: int
-    page_end: int
+    page_start: int | None  # None: the source file records no pages
+    page_end: int | None
     vector: np.ndarray | None
 
 
@@ -88,8 +88,8 @@ class StoredPassage:
     year: int | None
     area: int | None
     section: str
-    page_start: int
-    page_end: int
+    page_start: int | None  # None: the source file records no pages
+    page_end: int | None
     heading: str
     text: str
 
@@ -215,6 +215,10 @@ class SQLiteStore:
             self.db.execute("UPDATE sources SET role = 'duplicate' WHERE report_id = ? AND path != ?",
                             (report.report_id, source.path))
             self._put_source(source)
+
+            def page(number: int) -> int | None:
+                return number if report.pages_known else None
+
             self.db.execute(
                 "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (report.report_id, report.municipality, fold(report.municipality),
@@ -225,22 +229,27 @@ class SQLiteStore:
             for area in report.areas:
                 self.db.execute("INSERT INTO areas VALUES (?,?,?,?,?,?,?)",
                                 (report.report_id, area.area, area.name_in_report, area.score,
-                                 area.page, json.dumps(area.rubriker, ensure_ascii=False),
+                                 page(area.page), json.dumps(area.rubriker, ensure_ascii=False),
                                  area.question_total))
                 for q in area.questions:
                     self.db.execute("INSERT INTO questions VALUES (?,?,?,?,?,?,?,?)",
                                     (report.report_id, q.number, area.area, q.question, q.achieved,
-                                     q.maximum, q.percent, q.page))
+                                     q.maximum, q.percent, page(q.page)))
             for record in records:
-                self._insert_passage(record)
+                self._insert_passage(record, report.pages_known)
 
-    def _insert_passage(self, record: PassageRecord) -> None:
+    def _insert_passage(self, record: PassageRecord, pages_known: bool = True) -> None:
+        """A file that records no pages stores none (NULL): citations then name the section."""
         passage = record.passage
+
+        def page(number: int) -> int | None:
+            return number if pages_known else None
+
         pid = self.db.execute(
             "INSERT INTO passages (report_id, ordinal, area, section, page_start, page_end, "
             "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
             (passage.report_id, passage.ordinal, passage.area, passage.section.value,
-             passage.page_start, passage.page_end, passage.heading, passage.text,
+             page(passage.page_start), page(passage.page_end), passage.heading, passage.text,
              record.content_hash)).lastrowid
         self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
                         (pid, " ".join(terms(passage.indexed_text))))
@@ -252,7 +261,7 @@ class SQLiteStore:
         for ordinal, (unit, embedded) in enumerate(zip(passage.units, record.unit_vectors)):
             sid = self.db.execute(
                 "INSERT INTO sentences (passage_id, ordinal, text, page_start, page_end, content_hash) "
-                "VALUES (?,?,?,?,?,?)", (pid, ordinal, unit.text, unit.page_start, unit.page_end,
+                "VALUES (?,?,?,?,?,?)", (pid, ordinal, unit.text, page(unit.page_start), page(unit.page_end),
                                          embedded[0] if embedded else None)).lastrowid
             if embedded:
                 self.db.execute("INSERT INTO sentence_vectors (sentence_id, embedding, passage_id, area, "

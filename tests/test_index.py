@@ -64,11 +64,11 @@ def test_failed_write_leaves_index_untouched(home_copy, sample_path, monkeypatch
     calls = {"n": 0}
     original = kompass.store._insert_passage
 
-    def explode_midway(record):
+    def explode_midway(record, *args):
         calls["n"] += 1
         if calls["n"] == 40:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C half-way through the report
-        original(record)
+        original(record, *args)
 
     monkeypatch.setattr(kompass.store, "_insert_passage", explode_midway)
     with pytest.raises(KeyboardInterrupt):
