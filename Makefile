@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-st install install-test eval bench clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-st install install-test system-test-deps eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +16,16 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python system-test-deps
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# The tests convert Word files to PDF the way real reports are made: LibreOffice (Debian,
+# ~270 MB, about 40 s to install; only when it is missing).
+system-test-deps:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing LibreOffice Writer (for the tests) ..."; \
+		$(SUDO) apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libreoffice-writer-nogui >/dev/null; }
 
 run: install
 	$(BIN)/kompass ingest

@@ -33,8 +33,16 @@ from index.sqlite_store import PassageRecord, Source, SQLiteStore
 
 from .models import IngestResult
 
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 FORMAT_RANK = {"pdf": 4, "docx": 3, "html": 2, "text": 1}
+NO_PAGES = " utan sidnummer"  # appended to a source's format when the file records no pages
+
+
+def rank(source_format: str) -> int:
+    """Which file of a report to index from: real pages first, then the richer format."""
+    if source_format.endswith(NO_PAGES):
+        return 0
+    return FORMAT_RANK[source_format]
 
 
 class Listener(Protocol):
@@ -123,12 +131,13 @@ class Ingester:
             document = document_from_bytes(path, data)
             report = parse_report(document)
             result.report_id, result.warnings = report.report_id, list(report.warnings)
-            source = Source(key, sha256, document.format, report.report_id, "primary", PARSER_VERSION)
+            source_format = document.format + ("" if report.pages_known else NO_PAGES)
+            source = Source(key, sha256, source_format, report.report_id, "primary", PARSER_VERSION)
             primary = next((s for s in self.store.sources_of(report.report_id)
                             if s.role == "primary" and s.path != key), None)
             if primary and os.path.exists(primary.path) and not force \
-                    and FORMAT_RANK[primary.format] >= FORMAT_RANK[document.format]:
-                self.store.record_duplicate(Source(key, sha256, document.format, report.report_id,
+                    and rank(primary.format) >= rank(source_format):
+                self.store.record_duplicate(Source(key, sha256, source_format, report.report_id,
                                                    "duplicate", PARSER_VERSION))
                 result.status, result.duplicate_of = "duplicate", primary.path
                 return result
@@ -156,7 +165,7 @@ class Ingester:
                       if s.path != source.path and os.path.exists(s.path)]
             results.append(IngestResult(path=source.path, report_id=source.report_id, status="removed"))
             if others:  # another file of the report takes over; its unchanged text is not re-embedded
-                best = max(others, key=lambda s: FORMAT_RANK[s.format])
+                best = max(others, key=lambda s: rank(s.format))
                 taken_over = self.file(Path(best.path), listener, force=True)
                 results.append(taken_over)
                 if taken_over.error:

@@ -48,6 +48,12 @@ def remove_private_use(text: str) -> str:
     return _PRIVATE_USE.sub("", text)
 
 
+def private_use_as_bullets(text: str) -> str:
+    """Flat text (a transcript copied out of a PDF): a PUA glyph there is a Symbol or Wingdings
+    bullet, so it becomes `•`."""
+    return _PRIVATE_USE.sub(BULLET, text)
+
+
 def canonical(text: str) -> str:
     """`text` with a leading marker of any kind as `• ` and no PUA characters left."""
     rest = strip_bullet(text)

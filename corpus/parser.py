@@ -34,6 +34,8 @@ class _Parser:
         self.stream: PageStream = (PageStream(list(document.pages), document.header)
                                    if document.pages else split_pages(document.text))
         self.text = self.stream.text
+        # A .docx without Word's page marks, or a text without running headers, has no pages.
+        self.pages_known = document.pages_known and (bool(document.pages) or self.stream.header is not None)
         self.warnings: list[str] = []
         self._names: set[str] = set()
         self._lists: list[tuple[AreaResult, tuple[int, int], tuple[int, int] | None]] = []
@@ -223,9 +225,9 @@ class _Parser:
 
     # -- whole report ------------------------------------------------------------------
     def parse(self) -> Report:
-        if not self.document.pages_known:
-            self.warnings.append("filen anger inga sidbrytningar (sparad utan Words sidlayout); "
-                                 "källhänvisningar anger område och avsnitt i stället för sida")
+        if not self.pages_known:
+            self.warnings.append("filen anger inga sidbrytningar eller sidnummer; källhänvisningar "
+                                 "anger område och avsnitt i stället för sida")
         title = self.title()
         text = self.text
         header = self.stream.header
@@ -306,11 +308,11 @@ class _Parser:
             municipality=title.municipality, display_name=title.display_name, kind=title.kind,
             year=year, month=title.month, title=title.text, evaluators=title.evaluators,
             publisher=header.publisher if header else None, date=header.date if header else None,
-            page_count=(header.total if header else self.stream.last_page) if self.document.pages_known else None,
+            page_count=(header.total if header else self.stream.last_page) if self.pages_known else None,
             areas=[areas[n] for n in sorted(areas)], total_score=total,
             summary_scores=scores, summary_names=names, inledning=inledning, unplaced=unplaced,
             source_path=self.document.path, source_sha256=self.document.sha256,
-            warnings=self.warnings, pages_known=self.document.pages_known,
+            warnings=self.warnings, pages_known=self.pages_known,
         )
 
 
@@ -323,8 +325,10 @@ def _table_in(table, section: str) -> bool:
 def _split_headings(text: str) -> list[str]:
     """`Personalstrategi Rekrytering Kompetens- och medarbetarutveckling` → 3 headings; where the
     reader saw the list's bullets (`• Personalstrategi • Rekrytering …`), they separate them."""
-    if BULLET in text:
-        return [h for h in (part.strip() for part in text.split(BULLET)) if h]
+    parts = [h for h in (part.strip() for part in text.split(BULLET)) if h]
+    if len(parts) >= 2:  # a bulleted list: the bullets are the truth
+        return parts
+    text = " ".join(parts)
     headings: list[list[str]] = []
     for token in text.split():
         previous = headings[-1][-1] if headings else ""

@@ -35,13 +35,14 @@ sys.path.insert(0, str(HERE))
 from corpus.models import Report  # noqa: E402
 from factory import reference_report, true_lists  # noqa: E402
 
-# Running text each layout puts on the page. `{PAGE}` and `{NUMPAGES}` become Word fields.
+# Running text each layout puts on the page. `{PAGE}` and `{NUMPAGES}` become Word fields; a
+# leading ">" aligns the paragraph right.
 LAYOUTS: dict[str, dict[str, str | bool]] = {
     # header: publisher left, page number right; footer: report name; no header on the title page
     "sidhuvud": {"header": "Sveriges Kommuner och Landsting\t\t{PAGE}",
                  "footer": "\tKommunKompassen – Enköpings kommun 2016\t", "first_page": True},
     # header top right with date and "N (M)"; centred footer
-    "datumhuvud": {"header": "\t\tSveriges Kommuner och Landsting 2016-09-06 {PAGE} ({NUMPAGES})",
+    "datumhuvud": {"header": ">Sveriges Kommuner och Landsting 2016-09-06 {PAGE} ({NUMPAGES})",
                    "footer": "\tKommunKompassen Enköpings kommun 2016\t", "first_page": False},
     # footer only
     "sidfot": {"header": "", "footer": "KommunKompassen Enköping 2016\t\tSida {PAGE} av {NUMPAGES}",
@@ -85,9 +86,13 @@ def bar_chart_png(values: list[int], compare: list[int], width: int = 480, heigh
 # -- the .docx -----------------------------------------------------------------------------------
 def _fields(paragraph, text: str, numpages: int) -> None:
     """`text` with {PAGE}/{NUMPAGES} as Word fields (w:fldSimple, with the value last shown)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
+    if text.startswith(">"):
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        text = text[1:]
     for part in re.split(r"(\{PAGE\}|\{NUMPAGES\})", text):
         if part in ("{PAGE}", "{NUMPAGES}"):
             simple = OxmlElement("w:fldSimple")

@@ -37,7 +37,8 @@ from ..furniture import find_furniture
 from ..pages import PageHeader
 from .pdf_layout import Columns, Line, Row, Segment, join_lines, lines, segment
 
-_HEADER = re.compile(r"^(?P<publisher>.*?)\s*(?P<date>(?:19|20)\d\d-\d\d-\d\d)\s*(?P<page>\d{1,3})\s*\((?P<total>\d{1,3})\)\s*$")
+_HEADER = re.compile(r"(?P<publisher>[A-ZÅÄÖ][^\d]*?)\s*(?P<date>(?:19|20)\d\d-\d\d-\d\d)\s*(?P<page>\d{1,3})"
+                     r"\s*\(\s*(?P<total>\d{1,3})\s*\)")
 
 
 def _segments(textpage) -> list[Segment]:
@@ -121,15 +122,18 @@ def _layout(path: Path, pages: list[_Page], sha256: str) -> Document:
     for page in pages:
         number = page.index + 1
         body: list[Line] = []
+        running: list[str] = []
         for line in page.lines:
             if furniture.is_furniture(line, page.height):
                 number = furniture.page_number(line) or number
-                match = _HEADER.match(line.text)
-                if match and match.group("date") and header is None:
-                    header = PageHeader(match.group("publisher").strip(), match.group("date"),
-                                        int(match.group("total")))
+                running.append(line.text)
             else:
                 body.append(line)
+        # "publisher date N (M)", also when the header wrapped onto two lines.
+        match = _HEADER.search(join_lines(running)) if header is None else None
+        if match:
+            header = PageHeader(match.group("publisher").strip(), match.group("date"),
+                                int(match.group("total")))
         kept: list[Row | str] = []
         new_page = True
         for line in body:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..bullets import private_use_as_bullets
 from ..document import Document
 from ..errors import InputError
 
@@ -14,12 +15,13 @@ TRANSCRIPT_MARKER = "Transkript:"
 
 
 def decode(path: Path, data: bytes) -> str:
+    """The text of a text or web page file, Symbol/Wingdings bullet glyphs made `•`."""
     try:
-        return data.decode("utf-8-sig")
+        return private_use_as_bullets(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return private_use_as_bullets(data.decode("cp1252"))
     except UnicodeDecodeError:
         raise InputError(f"{path}: texten är varken UTF-8 eller Windows-1252") from None
 
