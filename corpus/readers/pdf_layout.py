@@ -93,8 +93,6 @@ def join_lines(parts: list[str]) -> str:
             continue
         if text and continues_hyphenated(text, part):
             text = text[:-1] + part
-        elif text.endswith(BULLET):
-            text = f"{text} {part}"
         else:
             text = f"{text} {part}" if text else part
     return text
