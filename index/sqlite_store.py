@@ -42,6 +42,11 @@ def _sqlite_module():
 sqlite3 = _sqlite_module()
 
 
+def _page(number: int, known: bool) -> int | None:
+    """A page as stored: NULL when the report's file records no pages."""
+    return number if known else None
+
+
 def _blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
@@ -215,10 +220,6 @@ class SQLiteStore:
             self.db.execute("UPDATE sources SET role = 'duplicate' WHERE report_id = ? AND path != ?",
                             (report.report_id, source.path))
             self._put_source(source)
-
-            def page(number: int) -> int | None:
-                return number if report.pages_known else None
-
             self.db.execute(
                 "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (report.report_id, report.municipality, fold(report.municipality),
@@ -229,12 +230,12 @@ class SQLiteStore:
             for area in report.areas:
                 self.db.execute("INSERT INTO areas VALUES (?,?,?,?,?,?,?)",
                                 (report.report_id, area.area, area.name_in_report, area.score,
-                                 page(area.page), json.dumps(area.rubriker, ensure_ascii=False),
+                                 _page(area.page, report.pages_known), json.dumps(area.rubriker, ensure_ascii=False),
                                  area.question_total))
                 for q in area.questions:
                     self.db.execute("INSERT INTO questions VALUES (?,?,?,?,?,?,?,?)",
                                     (report.report_id, q.number, area.area, q.question, q.achieved,
-                                     q.maximum, q.percent, page(q.page)))
+                                     q.maximum, q.percent, _page(q.page, report.pages_known)))
             for record in records:
                 self._insert_passage(record, report.pages_known)
 
@@ -242,14 +243,12 @@ class SQLiteStore:
         """A file that records no pages stores none (NULL): citations then name the section."""
         passage = record.passage
 
-        def page(number: int) -> int | None:
-            return number if pages_known else None
-
         pid = self.db.execute(
             "INSERT INTO passages (report_id, ordinal, area, section, page_start, page_end, "
             "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
             (passage.report_id, passage.ordinal, passage.area, passage.section.value,
-             page(passage.page_start), page(passage.page_end), passage.heading, passage.text,
+             _page(passage.page_start, pages_known), _page(passage.page_end, pages_known),
+             passage.heading, passage.text,
              record.content_hash)).lastrowid
         self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
                         (pid, " ".join(terms(passage.indexed_text))))
@@ -261,7 +260,8 @@ class SQLiteStore:
         for ordinal, (unit, embedded) in enumerate(zip(passage.units, record.unit_vectors)):
             sid = self.db.execute(
                 "INSERT INTO sentences (passage_id, ordinal, text, page_start, page_end, content_hash) "
-                "VALUES (?,?,?,?,?,?)", (pid, ordinal, unit.text, page(unit.page_start), page(unit.page_end),
+                "VALUES (?,?,?,?,?,?)", (pid, ordinal, unit.text, _page(unit.page_start, pages_known),
+                                         _page(unit.page_end, pages_known),
                                          embedded[0] if embedded else None)).lastrowid
             if embedded:
                 self.db.execute("INSERT INTO sentence_vectors (sentence_id, embedding, passage_id, area, "
