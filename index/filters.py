@@ -1,4 +1,4 @@
-"""Search filters, rendered both for the passages table and for the vector tables' metadata."""
+"""Search filters, rendered as SQL over the passages table (and its report)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,26 +17,21 @@ class Filters:
     section: SectionKind | None = None
     report_id: str | None = None
 
-    def _conditions(self, alias: str) -> list[tuple[str, str, object]]:
-        """(condition on the passages table, same condition on vector metadata, value)."""
+    def _conditions(self, alias: str) -> list[tuple[str, object]]:
+        """(condition on the passages table, value) for each filter that is set."""
         in_reports = f"{alias}.report_id IN (SELECT report_id FROM reports WHERE {{}} ?)"
         section = self.section.value if self.section else None
         candidates = [
-            (in_reports.format("municipality_key ="), "municipality = ?", self.municipality),
-            (in_reports.format("year >="), "year >= ?", self.year_from),
-            (in_reports.format("year <="), "year <= ?", self.year_to),
-            (f"{alias}.area = ?", "area = ?", self.area),
-            (f"{alias}.section = ?", "section = ?", section),
-            (f"{alias}.report_id = ?", "report_id = ?", self.report_id),
+            (in_reports.format("municipality_key ="), self.municipality),
+            (in_reports.format("year >="), self.year_from),
+            (in_reports.format("year <="), self.year_to),
+            (f"{alias}.area = ?", self.area),
+            (f"{alias}.section = ?", section),
+            (f"{alias}.report_id = ?", self.report_id),
         ]
-        return [c for c in candidates if c[2] is not None]
+        return [c for c in candidates if c[1] is not None]
 
     def sql(self, alias: str = "p") -> tuple[str, list[object]]:
         """A WHERE fragment over the passages table (and its report) plus its parameters."""
         conditions = self._conditions(alias)
-        return " AND ".join(c[0] for c in conditions) or "1", [c[2] for c in conditions]
-
-    def vec_sql(self) -> tuple[str, list[object]]:
-        """The same filters on the vector tables' metadata columns, for the KNN query."""
-        conditions = self._conditions("p")
-        return "".join(f" AND {c[1]}" for c in conditions), [c[2] for c in conditions]
+        return " AND ".join(c[0] for c in conditions) or "1", [c[1] for c in conditions]

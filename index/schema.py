@@ -1,7 +1,7 @@
 """The index schema as named migrations, applied in order and recorded in `migrations`."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _execute_script(db, script: str) -> None:
@@ -65,4 +65,36 @@ def _m002_sources(db, dim: int) -> None:
     """)
 
 
-MIGRATIONS = [("m001_initial", _m001_initial), ("m002_sources", _m002_sources)]
+def _m003_fast_query_path(db, dim: int) -> None:
+    """What the query path needs so that it never scans (see index/vectors.py):
+    - vec0 tables without metadata columns: queries search the memory-mapped copy, and
+      sqlite-vec 0.1.9 leaks ~90 bytes per row written with TEXT metadata longer than 12 bytes
+      (sqlite-vec #265). vec0 cannot be renamed, so the tables get new names.
+    - a generation that every change to the passages raises, and the index's identity, so that
+      caches (counts, the vector copy) know when they are stale;
+    - passage ids that are never used twice (a cached vector is keyed by its passage id);
+    - the vocabulary reversed, for compounds that end in a query word (`fullmäkt` ->
+      `kommunfullmäkt`) by a range look-up instead of a LIKE scan;
+    - indexes for the area and section filters."""
+    import uuid
+
+    for old, new, key in (("passage_vectors", "passage_embeddings", "passage_id"),
+                          ("sentence_vectors", "sentence_embeddings", "sentence_id")):
+        db.execute(f"CREATE VIRTUAL TABLE {new} USING vec0({key} INTEGER PRIMARY KEY, "
+                   f"embedding float[{int(dim)}] distance_metric=cosine)")
+        db.execute(f"INSERT INTO {new} ({key}, embedding) SELECT {key}, embedding FROM {old}")
+        db.execute(f"DROP TABLE {old}")
+    _execute_script(db, """
+        CREATE INDEX passages_area ON passages(area);
+        CREATE INDEX passages_section ON passages(section);
+        CREATE TABLE term_suffixes (reversed TEXT PRIMARY KEY) WITHOUT ROWID
+    """)
+    db.executemany("INSERT INTO term_suffixes VALUES (?)",
+                   ((term[::-1],) for (term,) in db.execute("SELECT term FROM passages_fts_vocab")))
+    top = db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   (("generation", "1"), ("index_id", uuid.uuid4().hex), ("next_passage_id", str(top + 1))))
+
+
+MIGRATIONS = [("m001_initial", _m001_initial), ("m002_sources", _m002_sources),
+              ("m003_fast_query_path", _m003_fast_query_path)]

@@ -117,6 +117,8 @@ class SQLiteStore:
                                "`kompass ingest` igen") from exc
         self.model_name = model_name
         self.dim = dim
+        self.index_id = self._meta()["index_id"]
+        self._count: tuple[int, int] | None = None  # (generation, passages)
 
     # -- schema ------------------------------------------------------------------------
     def _meta(self) -> dict[str, str]:
@@ -203,9 +205,9 @@ class SQLiteStore:
         """Vectors already in the index for these content hashes (embedded once, reused)."""
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}
-        for sql in ("SELECT p.content_hash, v.embedding FROM passages p JOIN passage_vectors v "
+        for sql in ("SELECT p.content_hash, v.embedding FROM passages p JOIN passage_embeddings v "
                     "ON v.passage_id = p.id WHERE p.content_hash IN ({marks})",
-                    "SELECT s.content_hash, v.embedding FROM sentences s JOIN sentence_vectors v "
+                    "SELECT s.content_hash, v.embedding FROM sentences s JOIN sentence_embeddings v "
                     "ON v.sentence_id = s.id WHERE s.content_hash IN ({marks})"):
             for content_hash, blob in self._select_in(sql, wanted):
                 found[content_hash] = np.frombuffer(blob, dtype=np.float32).copy()
@@ -236,27 +238,37 @@ class SQLiteStore:
                     self.db.execute("INSERT INTO questions VALUES (?,?,?,?,?,?,?,?)",
                                     (report.report_id, q.number, area.area, q.question, q.achieved,
                                      q.maximum, q.percent, _page(q.page, report.pages_known)))
-            for record in records:
-                self._insert_passage(record, report.pages_known)
+            # Passage ids are never used twice: the vector copy for search is keyed by them.
+            next_id = max(int(self.db.execute("SELECT value FROM meta WHERE key = 'next_passage_id'")
+                              .fetchone()[0]),
+                          self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0])
+            for pid, record in enumerate(records, start=next_id):
+                self._insert_passage(pid, record, report.pages_known)
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_passage_id'",
+                            (str(next_id + len(records)),))
+            self._changed()
 
-    def _insert_passage(self, record: PassageRecord, pages_known: bool = True) -> None:
+    def _changed(self) -> None:
+        """Raise the generation: caches of counts and vectors see that they are stale."""
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def _insert_passage(self, pid: int, record: PassageRecord, pages_known: bool = True) -> None:
         """A file that records no pages stores none (NULL): citations then name the section."""
         passage = record.passage
 
-        pid = self.db.execute(
-            "INSERT INTO passages (report_id, ordinal, area, section, page_start, page_end, "
-            "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
-            (passage.report_id, passage.ordinal, passage.area, passage.section.value,
+        self.db.execute(
+            "INSERT INTO passages (id, report_id, ordinal, area, section, page_start, page_end, "
+            "heading, text, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (pid, passage.report_id, passage.ordinal, passage.area, passage.section.value,
              _page(passage.page_start, pages_known), _page(passage.page_end, pages_known),
-             passage.heading, passage.text,
-             record.content_hash)).lastrowid
+             passage.heading, passage.text, record.content_hash))
+        passage_terms = terms(passage.indexed_text)
         self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
-                        (pid, " ".join(terms(passage.indexed_text))))
-        metadata = (passage.area or 0, passage.section.value, passage.year or 0,
-                    fold(passage.municipality), passage.report_id)
-        self.db.execute("INSERT INTO passage_vectors (passage_id, embedding, area, section, year, "
-                        "municipality, report_id) VALUES (?,?,?,?,?,?,?)",
-                        (pid, _blob(record.vector), *metadata))
+                        (pid, " ".join(passage_terms)))
+        self.db.executemany("INSERT OR IGNORE INTO term_suffixes VALUES (?)",
+                            ((t[::-1],) for t in set(passage_terms)))
+        self.db.execute("INSERT INTO passage_embeddings (passage_id, embedding) VALUES (?,?)",
+                        (pid, _blob(record.vector)))
         for ordinal, (unit, embedded) in enumerate(zip(passage.units, record.unit_vectors)):
             sid = self.db.execute(
                 "INSERT INTO sentences (passage_id, ordinal, text, page_start, page_end, content_hash) "
@@ -264,9 +276,8 @@ class SQLiteStore:
                                          _page(unit.page_end, pages_known),
                                          embedded[0] if embedded else None)).lastrowid
             if embedded:
-                self.db.execute("INSERT INTO sentence_vectors (sentence_id, embedding, passage_id, area, "
-                                "section, year, municipality, report_id) VALUES (?,?,?,?,?,?,?,?)",
-                                (sid, _blob(embedded[1]), pid, *metadata))
+                self.db.execute("INSERT INTO sentence_embeddings (sentence_id, embedding) VALUES (?,?)",
+                                (sid, _blob(embedded[1])))
 
     def _delete(self, report_id: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE report_id = ?", (report_id,))]
@@ -274,10 +285,12 @@ class SQLiteStore:
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             self.db.execute(f"DELETE FROM passages_fts WHERE rowid IN ({marks})", chunk)
-            self.db.execute(f"DELETE FROM passage_vectors WHERE passage_id IN ({marks})", chunk)
-            self.db.execute(f"DELETE FROM sentence_vectors WHERE sentence_id IN "
+            self.db.execute(f"DELETE FROM passage_embeddings WHERE passage_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM sentence_embeddings WHERE sentence_id IN "
                             f"(SELECT id FROM sentences WHERE passage_id IN ({marks}))", chunk)
         self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+        if ids:
+            self._changed()
 
     def remove_report(self, report_id: str) -> bool:
         """Remove a report with its passages, vectors and the record of its files."""
@@ -298,8 +311,21 @@ class SQLiteStore:
             rows += self.db.execute(sql.format(marks=",".join("?" * len(chunk))), [*before, *chunk]).fetchall()
         return rows
 
+    def generation(self) -> int:
+        """Raised by every change to the passages (one indexed read: cheap on every query)."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def signature(self) -> tuple[str, int]:
+        """Which index, at which generation: tells a cached copy whether it is stale."""
+        return self.index_id, self.generation()
+
     def passage_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        generation = self.generation()
+        cached = self._count
+        if cached is None or cached[0] != generation:
+            cached = (generation, self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
+            self._count = cached
+        return cached[1]
 
     def report_rows(self) -> list[dict[str, object]]:
         cursor = self.db.execute("SELECT * FROM reports ORDER BY municipality, year")
@@ -327,9 +353,10 @@ class SQLiteStore:
         if match is None:
             return []
         where, params = filters.sql("p")
+        join = "" if where == "1" else "JOIN passages p ON p.id = f.rowid "
         rows = self.db.execute(
-            "SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f "
-            f"JOIN passages p ON p.id = f.rowid WHERE passages_fts MATCH ? AND {where} "
+            f"SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f {join}"
+            f"WHERE passages_fts MATCH ? AND {where} "
             "ORDER BY bm25(passages_fts) LIMIT ?", [match, *params, k]).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
@@ -355,39 +382,34 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     def terms_ending_with(self, suffix: str, limit: int = 20) -> list[str]:
-        """Indexed terms that are compounds ending in `suffix` (`kommunfullmäkt` for `fullmäkt`)."""
-        pattern = "%" + suffix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self.db.execute(
-            "SELECT term FROM passages_fts_vocab WHERE term LIKE ? ESCAPE '\\' AND length(term) >= ? "
-            "ORDER BY doc DESC LIMIT ?", (pattern, len(suffix) + 3, limit)).fetchall()
-        return [r[0] for r in rows]
+        """Indexed terms that are compounds ending in `suffix` (`kommunfullmäkt` for `fullmäkt`),
+        most frequent first: a range look-up in the reversed vocabulary, never a scan."""
+        reversed_suffix = suffix[::-1]
+        rows = self.db.execute("SELECT reversed FROM term_suffixes WHERE reversed > ? AND reversed < ?",
+                               (reversed_suffix, reversed_suffix + "\U0010ffff")).fetchall()
+        candidates = [r[0][::-1] for r in rows if len(r[0]) >= len(suffix) + 3]
+        df = self.document_frequencies(candidates)  # a term no passage has any more counts 0
+        return sorted((t for t in candidates if df[t]), key=lambda t: (-df[t], t))[:limit]
 
-    def dense_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
-        """Exact KNN over passage vectors, filters applied in the scan; score = cosine similarity."""
-        where, params = filters.vec_sql()
-        rows = self.db.execute(
-            f"SELECT passage_id, distance FROM passage_vectors WHERE embedding MATCH ? AND k = ?{where}",
-            [_blob(vector), k, *params]).fetchall()
+    def exact_dense_search(self, vector: np.ndarray, filters: Filters, k: int,
+                           sentences: bool = False) -> list[tuple[int, float]]:
+        """Exact cosine over every stored vector (a scan, for tests and checks, never the query
+        path): (passage id, similarity), best first; for sentences each sentence's passage."""
+        where, params = filters.sql("p")
+        sql = ("SELECT s.passage_id, vec_distance_cosine(v.embedding, ?) AS d FROM sentence_embeddings v "
+               "JOIN sentences s ON s.id = v.sentence_id JOIN passages p ON p.id = s.passage_id"
+               if sentences else
+               "SELECT v.passage_id, vec_distance_cosine(v.embedding, ?) AS d FROM passage_embeddings v "
+               "JOIN passages p ON p.id = v.passage_id")
+        rows = self.db.execute(f"{sql} WHERE {where} ORDER BY d LIMIT ?",
+                               [_blob(vector), *params, k]).fetchall()
         return [(int(r[0]), 1.0 - float(r[1])) for r in rows]
-
-    def dense_sentence_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
-        """Exact KNN over sentence vectors: (passage id, similarity of its sentence), best first."""
-        where, params = filters.vec_sql()
-        rows = self.db.execute(
-            "SELECT passage_id, distance FROM sentence_vectors WHERE embedding MATCH ? AND k = ?"
-            f"{where}", [_blob(vector), k, *params]).fetchall()
-        return [(int(r[0]), 1.0 - float(r[1])) for r in rows]
-
-    def passage_similarities(self, vector: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
-        rows = self._select_in("SELECT passage_id, vec_distance_cosine(embedding, ?) FROM passage_vectors "
-                               "WHERE passage_id IN ({marks})", ids, (_blob(vector),))
-        return {int(r[0]): 1.0 - float(r[1]) for r in rows}
 
     def sentences_of(self, passage_ids: Iterable[int]) -> dict[int, list[StoredSentence]]:
         """Each passage's units in order, with their pages and vectors (None if not embedded)."""
         rows = self._select_in(
             "SELECT s.passage_id, s.text, s.page_start, s.page_end, v.embedding FROM sentences s "
-            "LEFT JOIN sentence_vectors v ON v.sentence_id = s.id "
+            "LEFT JOIN sentence_embeddings v ON v.sentence_id = s.id "
             "WHERE s.passage_id IN ({marks}) ORDER BY s.passage_id, s.ordinal", passage_ids)
         result: dict[int, list[StoredSentence]] = {}
         for pid, text, first, last, blob in rows:
@@ -395,27 +417,46 @@ class SQLiteStore:
             result.setdefault(int(pid), []).append(StoredSentence(text, first, last, vector))
         return result
 
-    def all_vectors(self, sentences: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, matrix) of every passage vector, or of every sentence vector."""
-        table, key = ("sentence_vectors", "sentence_id") if sentences else ("passage_vectors", "passage_id")
-        rows = self.db.execute(f"SELECT {key}, embedding FROM {table}").fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self.dim)
-                  if rows else np.zeros((0, self.dim), dtype=np.float32))
-        return ids, matrix
-
-    def sentence_owners(self) -> dict[int, int]:
-        return dict(self.db.execute("SELECT sentence_id, passage_id FROM sentence_vectors").fetchall())
-
-    def filtered_ids(self, filters: Filters, sentences: bool = False) -> np.ndarray:
-        where, params = filters.sql("p")
-        sql = (f"SELECT s.sentence_id FROM sentence_vectors s JOIN passages p ON p.id = s.passage_id "
-               f"WHERE {where}"
-               if sentences else f"SELECT p.id FROM passages p WHERE {where}")
-        rows = self.db.execute(sql, params).fetchall()
+    def passage_ids(self) -> np.ndarray:
+        """Every passage id, ascending (the primary key's order: no sort)."""
+        rows = self.db.execute("SELECT id FROM passages ORDER BY id").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def signature(self) -> tuple[int, int]:
-        """Changes whenever passages are added or removed: tells an in-memory copy it is stale."""
-        count, top = self.db.execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
-        return int(count), int(top)
+    def vectors_of(self, passage_ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(passage vectors in the order given, sentence owners, sentence vectors) by point
+        look-ups, for a few passages."""
+        wanted = [int(i) for i in passage_ids]
+        found = []
+        owners, blobs = [], []
+        for pid in wanted:
+            found.append(self.db.execute("SELECT embedding FROM passage_embeddings WHERE passage_id = ?",
+                                         (pid,)).fetchone()[0])
+            for (sid,) in self.db.execute("SELECT id FROM sentences WHERE passage_id = ? AND content_hash "
+                                          "IS NOT NULL ORDER BY ordinal", (pid,)).fetchall():
+                owners.append(pid)
+                blobs.append(self.db.execute("SELECT embedding FROM sentence_embeddings WHERE "
+                                             "sentence_id = ?", (sid,)).fetchone()[0])
+        return self._matrix(found), np.array(owners, dtype=np.int64), self._matrix(blobs)
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(passage ids, passage vectors, sentence owners, sentence vectors) of the whole index,
+        ordered by passage id, in two scans (for building the vector copy from scratch)."""
+        rows = sorted(self.db.execute("SELECT passage_id, embedding FROM passage_embeddings").fetchall())
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        passages = self._matrix([r[1] for r in rows])
+        owner = dict(self.db.execute("SELECT id, passage_id FROM sentences WHERE content_hash IS NOT NULL"))
+        rows = sorted((owner[sid], sid, blob) for sid, blob in
+                      self.db.execute("SELECT sentence_id, embedding FROM sentence_embeddings"))
+        owners = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, passages, owners, self._matrix([r[2] for r in rows])
+
+    def _matrix(self, blobs: list[bytes]) -> np.ndarray:
+        if not blobs:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dim)
+
+    def filtered_ids(self, filters: Filters) -> np.ndarray:
+        """The passages the filters allow (through the indexes on report, area and section)."""
+        where, params = filters.sql("p")
+        rows = self.db.execute(f"SELECT p.id FROM passages p WHERE {where}", params).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -12,8 +12,11 @@ from index.sqlite_store import SCHEMA_VERSION, SQLiteStore
 
 def test_index_records_schema_and_model(kompass):
     meta = dict(kompass.store.db.execute("SELECT key, value FROM meta").fetchall())
+    assert meta.pop("index_id") == kompass.store.index_id and len(kompass.store.index_id) == 32
+    passages = kompass.store.passage_count()
     assert meta == {"schema_version": str(SCHEMA_VERSION), "embedder": kompass.embedder.name,
-                    "dim": "384"}
+                    "dim": "384", "generation": str(kompass.store.generation()),
+                    "next_passage_id": str(passages + 1)}
     assert kompass.store.db.execute("SELECT vec_version()").fetchone()[0].startswith("v0.1")
 
 
@@ -58,8 +61,8 @@ def test_failed_write_leaves_index_untouched(home_copy, sample_path, monkeypatch
     kompass = Kompass(Config.from_env(home=home_copy))
     db = kompass.store.db
     counts = lambda: [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                      for t in ("reports", "passages", "sentences", "passage_vectors",
-                                "sentence_vectors", "passages_fts")]
+                      for t in ("reports", "passages", "sentences", "passage_embeddings",
+                                "sentence_embeddings", "passages_fts")]
     before = counts()
     calls = {"n": 0}
     original = kompass.store._insert_passage
@@ -82,7 +85,7 @@ def test_remove_report(home_copy):
     kompass = Kompass(Config.from_env(home=home_copy))
     kompass.remove("enkoping-2016")
     db = kompass.store.db
-    for table in ("reports", "passages", "sentences", "passage_vectors", "sentence_vectors", "passages_fts"):
+    for table in ("reports", "passages", "sentences", "passage_embeddings", "sentence_embeddings", "passages_fts"):
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
     with pytest.raises(KompassError, match="finns inte i indexet"):
         kompass.remove("enkoping-2016")

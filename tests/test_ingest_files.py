@@ -20,7 +20,7 @@ from factory import build_all, mini_transcript
 def _counts(kompass: Kompass) -> dict[str, int]:
     db = kompass.store.db
     return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("reports", "passages", "sentences", "passage_vectors", "sentence_vectors",
+            for t in ("reports", "passages", "sentences", "passage_embeddings", "sentence_embeddings",
                       "passages_fts", "sources")}
 
 
@@ -159,7 +159,7 @@ def test_ctrl_c_during_ingest_leaves_a_consistent_index(home_copy, tmp_path):
     ids = {r["report_id"] for r in kompass.reports()}
     assert ids == {"enkoping-2016", "alfaby-2016"}  # the first was written, the second not at all
     counts = _counts(kompass)
-    assert counts["passages"] == counts["passage_vectors"] == counts["passages_fts"]
+    assert counts["passages"] == counts["passage_embeddings"] == counts["passages_fts"]
     assert kompass.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     statuses = {r.report_id: r.status for r in kompass.ingest([folder])}
     assert statuses == {"alfaby-2016": "unchanged", "betaby-2016": "new", "gammaby-2016": "new"}

