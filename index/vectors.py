@@ -12,9 +12,10 @@ search:
   it reflects (G).
 
 Both are float16 (FAISS `IndexScalarQuantizer` QT_fp16 in an `IndexIDMap`): half of float32's
-memory, and exact flat search over it is as fast as float32 because it is bound by memory
-(bench/bench_query.py measures recall@10 against exact float32 search). Opening memory-maps the
-files: no copy and no rebuild, whatever the size.
+memory, and exact flat search over it is as fast as float32 because it is bound by memory.
+From IVF_MIN sentences on, the sentences go into an inverted file (IVF) instead, as exact search
+over them would be most of a query's time (bench/bench_query.py measures recall@10 against
+exact float32 search). Opening memory-maps the files: no copy and no rebuild, whatever the size.
 
 The copy is brought up to date (`sync`) when the store's generation moves on: at the end of an
 ingest or a removal, or by the first query that finds it stale (another process wrote). Passage
@@ -39,6 +40,12 @@ from .sqlite_store import Filters, SQLiteStore
 
 FORMAT = 1
 FULL_SCAN_SHARE = 0.3  # when more of the index than this is new, read all vectors in one scan
+# Sentences: exact flat search up to IVF_MIN vectors (16 ms at 400k, the most of a query);
+# above it an inverted file (IVF, float16) probing 1/16 of its lists: 1.4 ms at 393k sentences
+# with recall@200 0.99 (bench/bench_query.py). Retrained from scratch when it has grown 4x.
+IVF_MIN = 200_000
+IVF_PROBE_SHARE = 16
+IVF_REGROW = 4
 
 
 def _faiss():
@@ -47,43 +54,73 @@ def _faiss():
     return faiss
 
 
+def _ivf_lists(n: int) -> int:
+    """About sqrt(n) lists, a power of two."""
+    return int(min(8192, max(64, 2 ** round(np.log2(max(n, 1) ** 0.5)))))
+
+
 @dataclass(frozen=True)
 class VectorSet:
-    """One FAISS index keyed by passage id, with the row → id map for look-ups."""
+    """One FAISS index keyed by passage id (ids may repeat: sentences carry their passage's).
+    Flat: an IndexIDMap over float16 codes, with the row → id map for look-ups by id. IVF: an
+    IndexIVFScalarQuantizer (float16), searched by probing some of its lists."""
 
-    index: object  # faiss.IndexIDMap over IndexScalarQuantizer(fp16), inner product
-    ids: np.ndarray  # the passage id of each row
-    order: np.ndarray  # rows sorted by id (for look-ups by id)
+    index: object
+    ids: np.ndarray | None = None  # flat: the passage id of each row
+    order: np.ndarray | None = None  # flat: rows sorted by id
+    trained_on: int | None = None  # IVF: vectors at training time
 
     @classmethod
-    def wrap(cls, index) -> VectorSet:
-        ids = _faiss().vector_to_array(index.id_map).astype(np.int64)
+    def wrap(cls, index, trained_on: int | None = None) -> VectorSet:
+        faiss = _faiss()
+        if isinstance(index, faiss.IndexIVF):
+            return cls(index, trained_on=trained_on or int(index.ntotal))
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
         return cls(index, ids, np.argsort(ids, kind="stable"))
 
     @classmethod
-    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorSet:
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, ivf: bool = False) -> VectorSet:
         faiss = _faiss()
-        inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-        index = faiss.IndexIDMap(inner)  # the Python wrapper keeps `inner` alive
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if ivf:
+            lists = _ivf_lists(len(ids))
+            index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, lists,
+                                                  faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+            sample = np.random.default_rng(0).choice(len(ids), min(len(ids), 40 * lists), replace=False)
+            index.train(vectors[np.sort(sample)])
+        else:
+            inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIDMap(inner)  # the Python wrapper keeps `inner` alive
         if len(ids):
-            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
-        return cls.wrap(index)
+            index.add_with_ids(vectors, ids.astype(np.int64))
+        return cls.wrap(index, trained_on=len(ids))
+
+    @property
+    def is_ivf(self) -> bool:
+        return self.ids is None
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return int(self.index.ntotal)
 
     def search(self, vector: np.ndarray, k: int, allowed=None) -> list[tuple[int, float]]:
-        """Top-k (passage id, inner product); `allowed` is a FAISS IDSelector over passage ids."""
+        """Top-k (passage id, inner product); `allowed` is a FAISS IDSelector over passage ids.
+        A filtered IVF search probes every list: a filter often follows the topic (an area),
+        so the lists nearest the query may hold none of the allowed vectors."""
         if len(self) == 0 or k <= 0:
             return []
         faiss = _faiss()
-        params = faiss.SearchParameters(sel=allowed) if allowed is not None else None
+        if self.is_ivf:
+            lists = int(self.index.nlist)
+            probe = lists if allowed is not None else max(1, lists // IVF_PROBE_SHARE)
+            params = faiss.SearchParametersIVF(sel=allowed, nprobe=probe)
+        else:
+            params = faiss.SearchParameters(sel=allowed) if allowed is not None else None
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         scores, ids = self.index.search(query, min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def similarities(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
-        """Inner product with the (first) vector of each id present."""
+        """Inner product with the (first) vector of each id present (flat sets only)."""
         if not ids or len(self) == 0:
             return {}
         wanted = np.asarray(ids, dtype=np.int64)
@@ -93,6 +130,10 @@ class VectorSet:
         rows = self.order[at[present]]
         vectors = self.index.index.reconstruct_batch(rows.astype(np.int64))
         return dict(zip(wanted[present].tolist(), (vectors @ np.asarray(vector, np.float32)).tolist()))
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of a flat set, decoded (to train an IVF on them)."""
+        return self.ids, self.index.index.reconstruct_n(0, len(self))
 
 
 @dataclass(frozen=True)
@@ -155,9 +196,10 @@ class VectorIndex:
         faiss = _faiss()
         try:
             sets = [VectorSet.wrap(faiss.read_index(str(self.directory / manifest[kind]),
-                                                    faiss.IO_FLAG_MMAP_IFC))
+                                                    faiss.IO_FLAG_MMAP_IFC),
+                                   manifest.get("trained_on", {}).get(kind))
                     for kind in ("passages", "sentences")]
-        except RuntimeError:  # replaced under us by a newer sync, or damaged: sync again
+        except (RuntimeError, KeyError):  # replaced under us by a newer sync, or damaged: sync again
             return None
         return Snapshot(signature, *sets)
 
@@ -184,16 +226,18 @@ class VectorIndex:
         old: list[VectorSet] = []
         if manifest is not None:
             try:  # read to modify (not memory-mapped)
-                old = [VectorSet.wrap(faiss.read_index(str(self.directory / manifest[kind])))
+                old = [VectorSet.wrap(faiss.read_index(str(self.directory / manifest[kind])),
+                                      manifest.get("trained_on", {}).get(kind))
                        for kind in ("passages", "sentences")]
-            except RuntimeError:
+            except (RuntimeError, KeyError):
                 old = []
         if old:
             new = np.setdiff1d(wanted, old[0].ids, assume_unique=True)
             gone = np.setdiff1d(old[0].ids, wanted, assume_unique=True)
         if not old or len(new) > FULL_SCAN_SHARE * max(len(wanted), 1):
             ids, vectors, owners, sentence_vectors = self.store.all_vectors()
-            return VectorSet.build(dim, ids, vectors), VectorSet.build(dim, owners, sentence_vectors)
+            return (VectorSet.build(dim, ids, vectors),
+                    VectorSet.build(dim, owners, sentence_vectors, ivf=len(owners) >= IVF_MIN))
         passages, sentences = old
         if len(gone):
             for vector_set in old:
@@ -203,7 +247,15 @@ class VectorIndex:
             passages.index.add_with_ids(vectors, new)
             if len(owners):
                 sentences.index.add_with_ids(sentence_vectors, owners)
-        return VectorSet.wrap(passages.index), VectorSet.wrap(sentences.index)
+        passages = VectorSet.wrap(passages.index)
+        sentences = VectorSet.wrap(sentences.index, sentences.trained_on)
+        if not sentences.is_ivf and len(sentences) >= IVF_MIN:
+            sentences = VectorSet.build(dim, *sentences.all_vectors(), ivf=True)
+        elif sentences.is_ivf and (len(sentences) > IVF_REGROW * sentences.trained_on
+                                   or len(sentences) < IVF_MIN // IVF_REGROW):
+            _, _, owners, sentence_vectors = self.store.all_vectors()
+            sentences = VectorSet.build(dim, owners, sentence_vectors, ivf=len(owners) >= IVF_MIN)
+        return passages, sentences
 
     def _write(self, signature: tuple[str, int], passages: VectorSet, sentences: VectorSet) -> Snapshot:
         faiss = _faiss()
@@ -215,7 +267,8 @@ class VectorIndex:
             os.replace(temporary, self.directory / names[kind])
         manifest = {"format": FORMAT, "model": self.store.model_name, "dim": self.store.dim,
                     "index_id": signature[0], "generation": generation, **names,
-                    "counts": {"passages": len(passages), "sentences": len(sentences)}}
+                    "counts": {"passages": len(passages), "sentences": len(sentences)},
+                    "trained_on": {"sentences": sentences.trained_on}}
         temporary = self.directory / "manifest.json.tmp"
         temporary.write_text(json.dumps(manifest, indent=1))
         os.replace(temporary, self.directory / "manifest.json")

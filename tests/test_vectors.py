@@ -125,6 +125,22 @@ def test_compounds_ending_in_a_word_come_from_the_reversed_vocabulary(kompass):
     assert "kommunfullmäkt" in store.terms_ending_with("fullmäkt")
 
 
+def test_the_reversed_vocabulary_counts_as_the_full_text_index_does(home_copy, report):
+    kompass = Kompass(Config.from_env(home=home_copy))
+    store = kompass.store
+
+    def counts(sql):
+        return {term: doc for term, doc in store.db.execute(sql)}
+
+    for change in (lambda: store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad")),
+                   lambda: store.remove_report(report.report_id)):
+        change()
+        vocabulary = counts("SELECT term, doc FROM passages_fts_vocab")
+        assert counts("SELECT reversed, doc FROM term_suffixes") == {t[::-1]: d for t, d in vocabulary.items()}
+    assert store.passage_count() == len(chunk_report(report))  # only the copy is left
+    kompass.close()
+
+
 def _old_index(path, dim: int = 4) -> None:
     """An index as schema 2 wrote it: vec0 tables with TEXT metadata, no generation."""
     db = sqlite3.connect(str(path), isolation_level=None)
@@ -174,3 +190,37 @@ def test_a_schema_2_index_is_migrated(tmp_path):
     hits = store.exact_dense_search(np.eye(4, dtype=np.float32)[2], Filters(), 1)
     assert hits[0][0] == 2 and hits[0][1] == pytest.approx(1.0)
     store.close()
+
+
+def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_copy, report, monkeypatch):
+    """Above IVF_MIN sentences the sentence vectors go into an IVF (here forced on the sample)."""
+    import index.vectors as vectors
+
+    monkeypatch.setattr(vectors, "IVF_MIN", 100)
+    shutil.rmtree(home_copy / "kompass.vectors")
+    kompass = Kompass(Config.from_env(home=home_copy))
+    store = kompass.store
+    vector = kompass.embedder.embed_query("Hur följer fullmäktige upp målen?")
+    snapshot = kompass.dense.vectors.current()
+    assert snapshot.sentences.is_ivf and len(snapshot.sentences) == 346
+    # A filtered search probes every list: the same hits as exact search.
+    narrow = Filters(area=3, section=kompass.filters(section="sammanfattning").section)
+    _, sentences, _ = kompass.dense.vectors.search(vector, narrow, 10, 20)
+    exact = store.exact_dense_search(vector, narrow, 20, sentences=True)
+    assert [p for p, _ in sentences] == [p for p, _ in exact]
+    assert np.allclose([s for _, s in sentences], [s for _, s in exact], atol=2e-3)
+    allowed = set(store.filtered_ids(Filters(area=6)).tolist())
+    _, sentences, _ = kompass.dense.vectors.search(vector, Filters(area=6), 10, 40)
+    assert sentences and {p for p, _ in sentences} <= allowed
+
+    store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad"))
+    copied = {r[0] for r in store.db.execute("SELECT id FROM passages WHERE report_id = 'kopia-2016'")}
+    snapshot = kompass.dense.vectors.current()
+    assert snapshot.sentences.is_ivf and len(snapshot.sentences) == 2 * 346
+    _, sentences, _ = kompass.dense.vectors.search(vector, kompass.filters(municipality="Kopiastad"), 10, 40)
+    assert sentences and {p for p, _ in sentences} <= copied
+    store.remove_report("kopia-2016")
+    _, sentences, _ = kompass.dense.vectors.search(vector, Filters(), 10, 1000)
+    assert len(kompass.dense.vectors.current().sentences) == 346
+    assert not {p for p, _ in sentences} & copied
+    kompass.close()
