@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-st install install-test system-test-deps eval bench clean
+.PHONY: run test test-st install install-test system-test-deps eval bench bench-query bench-leaks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ bench: install-test
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_dense.py --quick
+
+# The query path at 10k, 25k, 100k and 300k passages (about 40 minutes; indexes are cached in
+# $TMPDIR/kompass-bench) and memory over 1,000 ingested reports and 100,000 queries (~15 min).
+bench-query: install
+	$(BIN)/python bench/bench_query.py
+
+bench-leaks: install
+	$(BIN)/python bench/bench_leaks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -53,9 +53,9 @@ class Config:
         return self.home / "kompass.db"
 
     @property
-    def vectors_path(self) -> Path:
-        """The search copy of the vectors (index/vectors.py), rebuilt from kompass.db if lost."""
-        return self.home / "kompass.vectors"
+    def search_copy_path(self) -> Path:
+        """The search copy of the index (index/search_copy.py), rebuilt from kompass.db if lost."""
+        return self.home / "kompass.search"
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":

@@ -14,7 +14,7 @@ from index.dense import DenseRetriever
 from index.embedder import Embedder, load_embedder
 from index.lexical import terms
 from index.sqlite_store import Filters, SQLiteStore
-from index.vectors import VectorIndex
+from index.search_copy import SearchCopy
 
 from .config import Config
 from .fusion import rrf
@@ -60,6 +60,7 @@ class Kompass:
         self.config = config or Config.from_env()
         self._embedder = embedder
         self._store: SQLiteStore | None = None
+        self._search_copy: SearchCopy | None = None
         self._dense_retriever: DenseRetriever | None = None
 
     # -- resources ---------------------------------------------------------------------
@@ -78,18 +79,25 @@ class Kompass:
     @property
     def dense(self) -> DenseRetriever:
         if self._dense_retriever is None:
-            self._dense_retriever = DenseRetriever(VectorIndex(self.store, self.config.vectors_path))
+            self._dense_retriever = DenseRetriever(self.search_copy)
         return self._dense_retriever
 
-    def sync_vectors(self) -> None:
-        """Bring the search copy of the vectors up to date (after ingest and remove; a query
-        that finds it stale does the same)."""
-        self.dense.vectors.current()
+    @property
+    def search_copy(self) -> SearchCopy:
+        if self._search_copy is None:
+            self._search_copy = SearchCopy(self.store, self.config.search_copy_path)
+        return self._search_copy
+
+    def sync_search_copy(self) -> None:
+        """Bring the search copy (index/search_copy.py) up to date: after ingest and remove; a
+        query that finds it stale does the same."""
+        self.search_copy.current()
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+            self._search_copy = None
             self._dense_retriever = None
 
     # -- ingest ------------------------------------------------------------------------
@@ -98,13 +106,13 @@ class Kompass:
         """Read files and folders (default: the bundled corpus); see assistant.ingest."""
         targets = [Path(p) for p in paths] if paths is not None else [BUNDLED_CORPUS]
         results = Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
-        self.sync_vectors()
+        self.sync_search_copy()
         return results
 
     def remove(self, report_id: str) -> None:
         if not self.store.remove_report(report_id):
             raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
-        self.sync_vectors()
+        self.sync_search_copy()
 
     def ensure_ingested(self, listener: Listener | None = None, notice=lambda message: None) -> None:
         """A new user's first search must not fail on an empty index: read the sample first."""
@@ -178,7 +186,7 @@ class Kompass:
     def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 hits, each with its coverage of the query (see assistant.lexical_query)."""
         analysed = analyse(query, self.store)
-        hits = self.store.lexical_search(list(analysed.match_terms), filters, k)
+        hits = self.search_copy.lexical(list(analysed.match_terms), filters, k)
         passage_terms = self.store.passage_terms(pid for pid, _ in hits)
         return [(pid, analysed.coverage(passage_terms.get(pid, set()))) for pid, _ in hits]
 

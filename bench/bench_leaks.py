@@ -8,7 +8,7 @@ Run (from the repository root; `make bench-leaks`, about 15 minutes):
 
 Phase 1 writes `--reports` derived reports (88 passages each; made as in bench_query.py) into a
 new index with the product's `SQLiteStore.replace_report`, in one process, then brings the
-vector copy up to date (`Kompass.sync_vectors`, when the code has it). Phase 2, in a new
+vector copy up to date (`Kompass.sync_search_copy`, when the code has it). Phase 2, in a new
 process, opens an index of about 10,000 passages and runs `--queries` hybrid searches (the 59 dev
 questions' vectors in turn, no embedding). RSS is sampled along the way; "growth" compares the
 last sample with the one after the first tenth (the warm-up: caches filling, code loading).
@@ -56,7 +56,7 @@ def ingest_phase(home: Path, reports: int, cache: Path) -> dict:
         if number % max(1, reports // 20) == 0:
             samples.append((number, bq.rss_mb()))
     figures = {"ingest_s": time.perf_counter() - started, "samples": samples}
-    sync = getattr(kompass, "sync_vectors", None)
+    sync = getattr(kompass, "sync_search_copy", None)
     if sync:
         sync()
         figures["rss_after_sync_mb"] = bq.rss_mb()

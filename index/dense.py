@@ -3,25 +3,25 @@
 A passage's dense score mixes its own similarity with that of its best sentence:
 `SENTENCE_WEIGHT * best_sentence + (1 - SENTENCE_WEIGHT) * passage`. On the evaluation set this
 raised dense MRR@10 from 0.72 to 0.78 (passages alone blur the one sentence a precise question
-is about). Both searches run on the memory-mapped copy in index/vectors.py, at every size.
+is about). Both searches run on the search copy (index/search_copy.py), at every size.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .sqlite_store import Filters
-from .vectors import VectorIndex
+from .search_copy import SearchCopy
 
 SENTENCE_WEIGHT = 0.5
 SENTENCE_FANOUT = 4  # sentences fetched per wanted passage
 
 
 class DenseRetriever:
-    def __init__(self, vectors: VectorIndex):
-        self.vectors = vectors
+    def __init__(self, copy: SearchCopy):
+        self.copy = copy
 
     def search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
-        passages, sentences, snapshot = self.vectors.search(vector, filters, k, k * SENTENCE_FANOUT)
+        passages, sentences, snapshot = self.copy.dense(vector, filters, k, k * SENTENCE_FANOUT)
         return combine(vector, passages, sentences, snapshot.passages.similarities, k)
 
 

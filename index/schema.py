@@ -73,8 +73,10 @@ def _m003_fast_query_path(db, dim: int) -> None:
     - a generation that every change to the passages raises, and the index's identity, so that
       caches (counts, the vector copy) know when they are stale;
     - passage ids that are never used twice (a cached vector is keyed by its passage id);
-    - the vocabulary reversed with each term's passage count, for compounds that end in a query word (`fullmäkt` ->
-      `kommunfullmäkt`) by a range look-up instead of a LIKE scan;
+    - the vocabulary: each term (stored reversed) with an id that is never reused, for the
+      postings in the search copy, and its passage count, for document frequencies and for
+      compounds that end in a query word (`fullmäkt` -> `kommunfullmäkt`) by a range look-up
+      instead of a LIKE scan;
     - indexes for the area and section filters."""
     import uuid
 
@@ -87,9 +89,10 @@ def _m003_fast_query_path(db, dim: int) -> None:
     _execute_script(db, """
         CREATE INDEX passages_area ON passages(area);
         CREATE INDEX passages_section ON passages(section);
-        CREATE TABLE term_suffixes (reversed TEXT PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID
+        CREATE TABLE vocabulary (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, reversed TEXT NOT NULL UNIQUE, doc INTEGER NOT NULL)
     """)
-    db.executemany("INSERT INTO term_suffixes VALUES (?, ?)",
+    db.executemany("INSERT INTO vocabulary (reversed, doc) VALUES (?, ?)",
                    ((term[::-1], doc) for term, doc in
                     db.execute("SELECT term, doc FROM passages_fts_vocab").fetchall()))
     top = db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]

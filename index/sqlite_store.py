@@ -265,7 +265,7 @@ class SQLiteStore:
         passage_terms = terms(passage.indexed_text)
         self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
                         (pid, " ".join(passage_terms)))
-        self.db.executemany("INSERT INTO term_suffixes VALUES (?, 1) "
+        self.db.executemany("INSERT INTO vocabulary (reversed, doc) VALUES (?, 1) "
                             "ON CONFLICT (reversed) DO UPDATE SET doc = doc + 1",
                             ((t[::-1],) for t in set(passage_terms)))
         self.db.execute("INSERT INTO passage_embeddings (passage_id, embedding) VALUES (?,?)",
@@ -287,7 +287,7 @@ class SQLiteStore:
             marks = ",".join("?" * len(chunk))
             for (indexed,) in self.db.execute(f"SELECT terms FROM passages_fts WHERE rowid IN ({marks})",
                                               chunk).fetchall():
-                self.db.executemany("UPDATE term_suffixes SET doc = doc - 1 WHERE reversed = ?",
+                self.db.executemany("UPDATE vocabulary SET doc = doc - 1 WHERE reversed = ?",
                                     ((t[::-1],) for t in set(indexed.split())))
             self.db.execute(f"DELETE FROM passages_fts WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM passage_embeddings WHERE passage_id IN ({marks})", chunk)
@@ -295,7 +295,7 @@ class SQLiteStore:
                             f"(SELECT id FROM sentences WHERE passage_id IN ({marks}))", chunk)
         self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
         if ids:
-            self.db.execute("DELETE FROM term_suffixes WHERE doc <= 0")
+            self.db.execute("DELETE FROM vocabulary WHERE doc <= 0")
             self._changed()
 
     def remove_report(self, report_id: str) -> bool:
@@ -374,13 +374,31 @@ class SQLiteStore:
         return {int(r[0]): set(r[1].split()) for r in rows}
 
     def document_frequencies(self, query_terms: list[str]) -> dict[str, int]:
+        """How many passages each term is indexed in (0 when none)."""
+        found = self.term_ids(query_terms)
+        return {t: found[t][1] if t in found else 0 for t in dict.fromkeys(query_terms)}
+
+    def term_ids(self, query_terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """term -> (its id in the vocabulary, passages it is in), for the terms indexed."""
         unique = list(dict.fromkeys(query_terms))
-        if not unique:
-            return {}
-        rows = self.db.execute(
-            f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({','.join('?' * len(unique))})",
-            unique).fetchall()
-        return {t: 0 for t in unique} | dict(rows)
+        rows = self._select_in("SELECT reversed, id, doc FROM vocabulary WHERE reversed IN ({marks})",
+                               [t[::-1] for t in unique])
+        return {r[0][::-1]: (int(r[1]), int(r[2])) for r in rows}
+
+    def indexed_terms(self, ids: Iterable[int] | None = None) -> Iterator[tuple[int, str]]:
+        """(passage id, its indexed terms separated by spaces), ascending by id; all passages
+        (one scan) when `ids` is None, else point look-ups."""
+        if ids is None:
+            yield from self.db.execute("SELECT rowid, terms FROM passages_fts ORDER BY rowid")
+            return
+        for pid in sorted(int(i) for i in ids):
+            row = self.db.execute("SELECT rowid, terms FROM passages_fts WHERE rowid = ?", (pid,)).fetchone()
+            if row:
+                yield row
+
+    def vocabulary_ids(self) -> dict[str, int]:
+        """Every term with its id (for building the search copy's postings from scratch)."""
+        return {r[0][::-1]: int(r[1]) for r in self.db.execute("SELECT reversed, id FROM vocabulary")}
 
     def terms_starting_with(self, prefix: str, limit: int = 5) -> list[str]:
         """Indexed terms that begin with `prefix` (`total` → `totalt`), most frequent first."""
@@ -394,7 +412,7 @@ class SQLiteStore:
         most frequent first: a range look-up in the reversed vocabulary, never a scan."""
         reversed_suffix = suffix[::-1]
         rows = self.db.execute(
-            "SELECT reversed FROM term_suffixes WHERE reversed > ? AND reversed < ? "
+            "SELECT reversed FROM vocabulary WHERE reversed > ? AND reversed < ? "
             "AND length(reversed) >= ? ORDER BY doc DESC, reversed LIMIT ?",
             (reversed_suffix, reversed_suffix + "\U0010ffff", len(suffix) + 3, limit)).fetchall()
         return [r[0][::-1] for r in rows]

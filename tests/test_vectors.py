@@ -42,7 +42,7 @@ def test_a_new_process_opens_the_copy_without_reading_vectors(built_home, monkey
     kompass = Kompass(Config.from_env(home=built_home))
     hits = kompass.search("servicedeklarationer", top=3, mode="dense")
     assert hits and hits[0].area == 2
-    manifest = json.loads((built_home / "kompass.vectors" / "manifest.json").read_text())
+    manifest = json.loads((built_home / "kompass.search" / "manifest.json").read_text())
     assert manifest["generation"] == kompass.store.generation()
     assert manifest["counts"]["passages"] == kompass.store.passage_count()
     kompass.close()
@@ -71,17 +71,17 @@ def test_changes_made_elsewhere_are_seen_and_removed_passages_never_return(home_
 def test_the_kept_up_copy_equals_one_built_from_scratch(home_copy, report):
     kompass = Kompass(Config.from_env(home=home_copy))
     kompass.store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad"))
-    kompass.sync_vectors()
+    kompass.sync_search_copy()
     kompass.store.replace_report(*_copy_of_sample(kompass, report, "kopia-2017", "Kopiaby"))
     kompass.store.remove_report("kopia-2016")
-    kompass.sync_vectors()
+    kompass.sync_search_copy()
     queries = ["servicedeklarationer", "Hur följer fullmäktige upp målen?", "frivilligkrafter"]
     kept = [kompass.dense.search(kompass.embedder.embed_query(q), Filters(), 50) for q in queries]
-    files = sorted(p.name for p in (home_copy / "kompass.vectors").glob("*.faiss"))
+    files = sorted(p.name for p in (home_copy / "kompass.search").glob("*.faiss"))
     assert len(files) == 2, files  # the superseded generation's files are gone
     kompass.close()
 
-    shutil.rmtree(home_copy / "kompass.vectors")
+    shutil.rmtree(home_copy / "kompass.search")
     rebuilt = Kompass(Config.from_env(home=home_copy))
     for query, expected in zip(queries, kept):
         got = rebuilt.dense.search(rebuilt.embedder.embed_query(query), Filters(), 50)
@@ -91,7 +91,7 @@ def test_the_kept_up_copy_equals_one_built_from_scratch(home_copy, report):
 
 
 def test_a_damaged_or_foreign_copy_is_rebuilt(home_copy):
-    directory = home_copy / "kompass.vectors"
+    directory = home_copy / "kompass.search"
     manifest = json.loads((directory / "manifest.json").read_text())
     (directory / manifest["sentences"]).write_bytes(b"not a faiss index")
     kompass = Kompass(Config.from_env(home=home_copy))
@@ -136,7 +136,7 @@ def test_the_reversed_vocabulary_counts_as_the_full_text_index_does(home_copy, r
                    lambda: store.remove_report(report.report_id)):
         change()
         vocabulary = counts("SELECT term, doc FROM passages_fts_vocab")
-        assert counts("SELECT reversed, doc FROM term_suffixes") == {t[::-1]: d for t, d in vocabulary.items()}
+        assert counts("SELECT reversed, doc FROM vocabulary") == {t[::-1]: d for t, d in vocabulary.items()}
     assert store.passage_count() == len(chunk_report(report))  # only the copy is left
     kompass.close()
 
@@ -178,7 +178,7 @@ def test_a_schema_2_index_is_migrated(tmp_path):
     _old_index(path)
     store = SQLiteStore(path, "test-model", 4)
     tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
-    assert {"passage_embeddings", "sentence_embeddings", "term_suffixes"} <= tables
+    assert {"passage_embeddings", "sentence_embeddings", "vocabulary"} <= tables
     assert not {"passage_vectors", "sentence_vectors"} & tables
     meta = dict(store.db.execute("SELECT key, value FROM meta"))
     assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["next_passage_id"] == "3"
@@ -194,33 +194,66 @@ def test_a_schema_2_index_is_migrated(tmp_path):
 
 def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_copy, report, monkeypatch):
     """Above IVF_MIN sentences the sentence vectors go into an IVF (here forced on the sample)."""
-    import index.vectors as vectors
+    from index import search_copy
 
-    monkeypatch.setattr(vectors, "IVF_MIN", 100)
-    shutil.rmtree(home_copy / "kompass.vectors")
+    monkeypatch.setattr(search_copy, "IVF_MIN", 100)
+    shutil.rmtree(home_copy / "kompass.search")
     kompass = Kompass(Config.from_env(home=home_copy))
     store = kompass.store
     vector = kompass.embedder.embed_query("Hur följer fullmäktige upp målen?")
-    snapshot = kompass.dense.vectors.current()
+    snapshot = kompass.search_copy.current()
     assert snapshot.sentences.is_ivf and len(snapshot.sentences) == 346
     # A filtered search probes every list: the same hits as exact search.
     narrow = Filters(area=3, section=kompass.filters(section="sammanfattning").section)
-    _, sentences, _ = kompass.dense.vectors.search(vector, narrow, 10, 20)
+    _, sentences, _ = kompass.search_copy.dense(vector, narrow, 10, 20)
     exact = store.exact_dense_search(vector, narrow, 20, sentences=True)
     assert [p for p, _ in sentences] == [p for p, _ in exact]
     assert np.allclose([s for _, s in sentences], [s for _, s in exact], atol=2e-3)
     allowed = set(store.filtered_ids(Filters(area=6)).tolist())
-    _, sentences, _ = kompass.dense.vectors.search(vector, Filters(area=6), 10, 40)
+    _, sentences, _ = kompass.search_copy.dense(vector, Filters(area=6), 10, 40)
     assert sentences and {p for p, _ in sentences} <= allowed
 
     store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad"))
     copied = {r[0] for r in store.db.execute("SELECT id FROM passages WHERE report_id = 'kopia-2016'")}
-    snapshot = kompass.dense.vectors.current()
+    snapshot = kompass.search_copy.current()
     assert snapshot.sentences.is_ivf and len(snapshot.sentences) == 2 * 346
-    _, sentences, _ = kompass.dense.vectors.search(vector, kompass.filters(municipality="Kopiastad"), 10, 40)
+    _, sentences, _ = kompass.search_copy.dense(vector, kompass.filters(municipality="Kopiastad"), 10, 40)
     assert sentences and {p for p, _ in sentences} <= copied
     store.remove_report("kopia-2016")
-    _, sentences, _ = kompass.dense.vectors.search(vector, Filters(), 10, 1000)
-    assert len(kompass.dense.vectors.current().sentences) == 346
+    _, sentences, _ = kompass.search_copy.dense(vector, Filters(), 10, 1000)
+    assert len(kompass.search_copy.current().sentences) == 346
     assert not {p for p, _ in sentences} & copied
+    kompass.close()
+
+
+LEXICAL_QUERIES = ["Har Enköping servicedeklarationer?", "Hur följer fullmäktige upp målen?",
+                   "medborgardialog och synpunkter", "kompetensutveckling för chefer", "lean"]
+
+
+def _both_lexical(kompass: Kompass, filters: Filters):
+    from assistant.lexical_query import analyse
+
+    for query in LEXICAL_QUERIES:
+        terms = list(analyse(query, kompass.store).match_terms)
+        yield kompass.search_copy.lexical(terms, filters, 10), kompass.store.lexical_search(terms, filters, 10)
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(area=2), Filters(section=None, year_from=2016)])
+def test_lexical_postings_rank_as_fts5_bm25(kompass, filters):
+    found = 0
+    for fast, fts5 in _both_lexical(kompass, filters):
+        assert [p for p, _ in fast] == [p for p, _ in fts5]
+        assert np.allclose([s for _, s in fast], [s for _, s in fts5], rtol=1e-4)
+        found += len(fast)
+    assert found >= 5
+
+
+def test_lexical_postings_follow_changes(home_copy, report):
+    kompass = Kompass(Config.from_env(home=home_copy))
+    kompass.store.replace_report(*_copy_of_sample(kompass, report, "kopia-2016", "Kopiastad"))
+    kompass.store.remove_report(report.report_id)
+    kompass.store.replace_report(*_copy_of_sample(kompass, report, "kopia-2017", "Kopiaby"))
+    for fast, fts5 in _both_lexical(kompass, Filters()):
+        assert fast and [p for p, _ in fast] == [p for p, _ in fts5]
+        assert np.allclose([s for _, s in fast], [s for _, s in fts5], rtol=1e-4)
     kompass.close()

@@ -1,0 +1,202 @@
+"""The search copy: what the query path reads instead of scanning SQLite.
+
+SQLite holds everything durably and transactionally: passages, their FTS5 terms, and their
+vectors in sqlite-vec's vec0 tables. But a vec0 KNN query (or a look-up by an IN list) scans
+the whole table, and FTS5 computes bm25() for every passage that shares a term with the query.
+So beside the database file, in `kompass.search/`, lives a copy built for search:
+
+- `passages.G.faiss`: one vector per passage, keyed by passage id (index/vectors.py);
+- `sentences.G.faiss`: one vector per embedded sentence, keyed by *its passage's* id, so that a
+  sentence hit names its passage and a filter is one set of passage ids for both;
+- `postings.G.*.npy`: each term's postings as numpy slices, for BM25 (index/postings.py);
+- `manifest.json`: the copy's format, model and dimension, and the index identity and
+  generation (G) it reflects.
+
+Opening memory-maps the files: no copy and no rebuild, whatever the size. The copy is brought
+up to date (`sync`) when the store's generation moves on: at the end of an ingest or a removal,
+or by the first query that finds it stale (another process wrote). Passage ids are never reused
+and a passage's vectors and terms never change, so syncing is a set difference on passage ids:
+removed ones are dropped, new ones are read by point look-ups (or, when most of the index is
+new, by one scan). New files are written under new names and the manifest is replaced
+atomically last; a reader that holds the old files keeps them until it reopens. One process at a
+time syncs (a lock file). Deleting the folder is safe: the next query rebuilds it.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .postings import Postings
+from .sqlite_store import Filters, SQLiteStore
+from .vectors import IVF_MIN, IVF_REGROW, VectorSet, _faiss
+
+FORMAT = 2
+FULL_SCAN_SHARE = 0.3  # when more of the index than this is new, read everything in one scan
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    signature: tuple[str, int]
+    passages: VectorSet
+    sentences: VectorSet
+    postings: Postings
+
+
+class SearchCopy:
+    """The search copy of a store, kept in `directory` and in step with the store."""
+
+    def __init__(self, store: SQLiteStore, directory: Path):
+        self.store = store
+        self.directory = directory
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    # -- the query path ----------------------------------------------------------------
+    def current(self) -> Snapshot:
+        """The copy for the store as it is now (one small read when nothing changed)."""
+        signature = self.store.signature()
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.signature == signature:
+            return snapshot
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.signature != signature:
+                snapshot = self._open(signature) or self.sync()
+                self._snapshot = snapshot
+        return snapshot
+
+    def dense(self, vector: np.ndarray, filters: Filters, k: int, sentence_k: int):
+        """(passage hits, sentence hits as (passage id, score), the snapshot searched)."""
+        snapshot = self.current()
+        allowed = None
+        if filters != Filters():
+            ids = self.store.filtered_ids(filters)
+            if len(ids) == 0:
+                return [], [], snapshot
+            allowed = _faiss().IDSelectorBatch(ids)
+        return (snapshot.passages.search(vector, k, allowed),
+                snapshot.sentences.search(vector, sentence_k, allowed), snapshot)
+
+    def lexical(self, query_terms: list[str], filters: Filters, k: int) -> list[tuple[int, float]]:
+        """BM25 top-k (passage id, score) of passages sharing a term with the query."""
+        snapshot = self.current()
+        term_ids = [tid for tid, _ in self.store.term_ids(query_terms).values()]
+        if not term_ids:
+            return []
+        allowed = None
+        if filters != Filters():
+            allowed = snapshot.postings.rows_of(self.store.filtered_ids(filters))
+        return snapshot.postings.search(term_ids, k, allowed)
+
+    # -- files -------------------------------------------------------------------------
+    def _manifest(self) -> dict | None:
+        try:
+            manifest = json.loads((self.directory / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
+        expected = {"format": FORMAT, "model": self.store.model_name, "dim": self.store.dim,
+                    "index_id": self.store.index_id}
+        return manifest if all(manifest.get(k) == v for k, v in expected.items()) else None
+
+    def _read(self, manifest: dict, mmap: bool) -> Snapshot | None:
+        faiss = _faiss()
+        flag = faiss.IO_FLAG_MMAP_IFC if mmap else 0
+        try:
+            sets = [VectorSet.wrap(faiss.read_index(str(self.directory / manifest[kind]), flag),
+                                   manifest["trained_on"].get(kind))
+                    for kind in ("passages", "sentences")]
+            postings = Postings.load(self.directory, manifest["postings"])
+        except (RuntimeError, KeyError, OSError, ValueError):  # replaced by a newer sync, or damaged
+            return None
+        return Snapshot(("", manifest["generation"]), *sets, postings)
+
+    def _open(self, signature: tuple[str, int]) -> Snapshot | None:
+        """The files on disk, memory-mapped, if they are for this signature."""
+        manifest = self._manifest()
+        if manifest is None or manifest["generation"] != signature[1]:
+            return None
+        snapshot = self._read(manifest, mmap=True)
+        return None if snapshot is None else Snapshot(signature, snapshot.passages, snapshot.sentences,
+                                                      snapshot.postings)
+
+    def sync(self) -> Snapshot:
+        """Bring the files up to date with the store and return the copy for its state."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            signature = self.store.signature()
+            opened = self._open(signature)
+            if opened is not None:
+                return opened
+            snapshot = self._updated(signature)
+            try:
+                return self._write(snapshot)
+            except OSError:  # a read-only home: search from memory
+                return snapshot
+
+    def _updated(self, signature: tuple[str, int]) -> Snapshot:
+        faiss = _faiss()
+        dim = self.store.dim
+        wanted = self.store.passage_ids()
+        manifest = self._manifest()
+        old = self._read(manifest, mmap=False) if manifest is not None else None
+        if old is not None:
+            new = np.setdiff1d(wanted, old.passages.ids, assume_unique=True)
+            gone = np.setdiff1d(old.passages.ids, wanted, assume_unique=True)
+        if old is None or len(new) > FULL_SCAN_SHARE * max(len(wanted), 1):
+            ids, vectors, owners, sentence_vectors = self.store.all_vectors()
+            return Snapshot(signature, VectorSet.build(dim, ids, vectors),
+                            VectorSet.build(dim, owners, sentence_vectors, ivf=len(owners) >= IVF_MIN),
+                            Postings.build(self.store.indexed_terms(), self.store.vocabulary_ids()))
+        passages, sentences = old.passages, old.sentences
+        if len(gone):
+            for vector_set in (passages, sentences):
+                vector_set.index.remove_ids(faiss.IDSelectorBatch(gone))
+        texts = list(self.store.indexed_terms(new))
+        if len(new):
+            vectors, owners, sentence_vectors = self.store.vectors_of(new)
+            passages.index.add_with_ids(vectors, new)
+            if len(owners):
+                sentences.index.add_with_ids(sentence_vectors, owners)
+        term_ids = {t: tid for t, (tid, _) in
+                    self.store.term_ids(t for _, text in texts for t in text.split()).items()}
+        postings = old.postings.updated(gone, texts, term_ids)
+        passages = VectorSet.wrap(passages.index)
+        sentences = VectorSet.wrap(sentences.index, sentences.trained_on)
+        if not sentences.is_ivf and len(sentences) >= IVF_MIN:
+            sentences = VectorSet.build(dim, *sentences.all_vectors(), ivf=True)
+        elif sentences.is_ivf and (len(sentences) > IVF_REGROW * sentences.trained_on
+                                   or len(sentences) < IVF_MIN // IVF_REGROW):
+            _, _, owners, sentence_vectors = self.store.all_vectors()
+            sentences = VectorSet.build(dim, owners, sentence_vectors, ivf=len(owners) >= IVF_MIN)
+        return Snapshot(signature, passages, sentences, postings)
+
+    def _write(self, snapshot: Snapshot) -> Snapshot:
+        faiss = _faiss()
+        generation = snapshot.signature[1]
+        names = {"passages": f"passages.{generation}.faiss", "sentences": f"sentences.{generation}.faiss"}
+        for kind in ("passages", "sentences"):
+            temporary = self.directory / (names[kind] + ".tmp")
+            faiss.write_index(getattr(snapshot, kind).index, str(temporary))
+            os.replace(temporary, self.directory / names[kind])
+        postings = snapshot.postings.save(self.directory, f"postings.{generation}")
+        manifest = {"format": FORMAT, "model": self.store.model_name, "dim": self.store.dim,
+                    "index_id": snapshot.signature[0], "generation": generation, **names,
+                    "postings": postings,
+                    "counts": {"passages": len(snapshot.passages), "sentences": len(snapshot.sentences),
+                               "postings": len(snapshot.postings.tids)},
+                    "trained_on": {"sentences": snapshot.sentences.trained_on}}
+        temporary = self.directory / "manifest.json.tmp"
+        temporary.write_text(json.dumps(manifest, indent=1))
+        os.replace(temporary, self.directory / "manifest.json")
+        keep = {*names.values(), *postings.values()}
+        for path in self.directory.iterdir():
+            if path.name not in keep and path.suffix in (".faiss", ".npy"):
+                path.unlink(missing_ok=True)  # a reader that has it mapped keeps it until it reopens
+        return self._open(snapshot.signature) or snapshot
