@@ -1,9 +1,10 @@
 """Vector sets for the query path: FAISS indexes keyed by passage id, searched in memory.
 
 Float16 (FAISS `IndexScalarQuantizer` QT_fp16): half of float32's memory, and exact flat search
-over it is as fast as float32 because it is bound by memory. From IVF_MIN vectors on (only the
-sentences reach it below a million passages), an inverted file (IVF, float16) instead, as exact
-search over them would be most of a query's time. bench/bench_query.py measures recall@10
+over it is as fast as float32 because it is bound by memory. Passages are always flat (a
+passage's vector is also looked up by id); sentences, about four per passage, go into an
+inverted file (IVF, float16) from IVF_MIN on, as exact search over them would be most of a
+query's time. bench/bench_query.py measures recall@10
 against exact float32 search. Kept on disk and in step with SQLite by index/search_copy.py.
 """
 from __future__ import annotations
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Sentences: exact flat search up to IVF_MIN vectors (16 ms at 400k, the most of a query);
-# above it an inverted file (IVF, float16) probing 1/16 of its lists: 1.4 ms at 393k sentences
-# with recall@200 0.99 (bench/bench_query.py). Retrained from scratch when it has grown 4x.
-IVF_MIN = 200_000
-IVF_PROBE_SHARE = 16
+# Sentences: exact flat search up to IVF_MIN vectors (4 ms at 100k, 16 ms at 400k: the most
+# of a query); above it an inverted file (IVF, float16, about sqrt(n) lists) probing 1/8 of its
+# lists: 0.7 ms at 98k sentences, passages behind the top 50 sentences found 0.99 (1/16: 0.4 ms,
+# 0.97). bench/bench_query.py reports recall@10 of the whole dense side. Retrained from
+# scratch when it has grown 4x.
+IVF_MIN = 50_000
+IVF_PROBE_SHARE = 8
 IVF_REGROW = 4
 
 
