@@ -142,22 +142,22 @@ class SearchCopy:
 
     def _updated(self, signature: tuple[str, int]) -> Snapshot:
         faiss = _faiss()
-        dim = self.store.dim
         wanted = self.store.passage_ids()
         manifest = self._manifest()
         old = self._read(manifest, mmap=False) if manifest is not None else None
         if old is not None:
-            new = np.setdiff1d(wanted, old.passages.ids, assume_unique=True)
-            gone = np.setdiff1d(old.passages.ids, wanted, assume_unique=True)
+            new = np.setdiff1d(wanted, old.postings.pids, assume_unique=True)
+            gone = np.setdiff1d(old.postings.pids, wanted, assume_unique=True)
         if old is None or len(new) > FULL_SCAN_SHARE * max(len(wanted), 1):
             ids, vectors, owners, sentence_vectors = self.store.all_vectors()
-            return Snapshot(signature, VectorSet.build(dim, ids, vectors),
-                            VectorSet.build(dim, owners, sentence_vectors, ivf=len(owners) >= IVF_MIN),
+            return Snapshot(signature, self._vector_set(ids, vectors, by_id=True),
+                            self._vector_set(owners, sentence_vectors),
                             Postings.build(self.store.indexed_terms(), self.store.vocabulary_ids()))
         passages, sentences = old.passages, old.sentences
-        if len(gone):
-            for vector_set in (passages, sentences):
-                vector_set.index.remove_ids(faiss.IDSelectorBatch(gone))
+        for vector_set in (passages, sentences) if len(gone) else ():
+            by_id = vector_set.is_ivf and vector_set.index.direct_map.type != faiss.DirectMap.NoMap
+            # an IVF with a map from id finds each id there, and only takes them as an array
+            vector_set.index.remove_ids(faiss.IDSelectorArray(gone) if by_id else faiss.IDSelectorBatch(gone))
         texts = list(self.store.indexed_terms(new))
         if len(new):
             vectors, owners, sentence_vectors = self.store.vectors_of(new)
@@ -166,16 +166,25 @@ class SearchCopy:
                 sentences.index.add_with_ids(sentence_vectors, owners)
         term_ids = {t: tid for t, (tid, _) in
                     self.store.term_ids(t for _, text in texts for t in text.split()).items()}
-        postings = old.postings.updated(gone, texts, term_ids)
-        passages = VectorSet.wrap(passages.index)
-        sentences = VectorSet.wrap(sentences.index, sentences.trained_on)
-        if not sentences.is_ivf and len(sentences) >= IVF_MIN:
-            sentences = VectorSet.build(dim, *sentences.all_vectors(), ivf=True)
-        elif sentences.is_ivf and (len(sentences) > IVF_REGROW * sentences.trained_on
-                                   or len(sentences) < IVF_MIN // IVF_REGROW):
-            _, _, owners, sentence_vectors = self.store.all_vectors()
-            sentences = VectorSet.build(dim, owners, sentence_vectors, ivf=len(owners) >= IVF_MIN)
-        return Snapshot(signature, passages, sentences, postings)
+        return Snapshot(signature, self._resized(VectorSet.wrap(passages.index, passages.trained_on), True),
+                        self._resized(VectorSet.wrap(sentences.index, sentences.trained_on), False),
+                        old.postings.updated(gone, texts, term_ids))
+
+    def _vector_set(self, ids: np.ndarray, vectors: np.ndarray, by_id: bool = False) -> VectorSet:
+        return VectorSet.build(self.store.dim, ids, vectors, ivf=len(ids) >= IVF_MIN, by_id=by_id)
+
+    def _resized(self, vector_set: VectorSet, passages: bool) -> VectorSet:
+        """Flat until IVF_MIN vectors, then an IVF, trained again when it has grown IVF_REGROW
+        times (or shrunk well below IVF_MIN)."""
+        if not vector_set.is_ivf:
+            if len(vector_set) < IVF_MIN:
+                return vector_set
+            return self._vector_set(*vector_set.all_vectors(), by_id=passages)
+        if IVF_MIN // IVF_REGROW <= len(vector_set) <= IVF_REGROW * vector_set.trained_on:
+            return vector_set
+        ids, vectors, owners, sentence_vectors = self.store.all_vectors()
+        return (self._vector_set(ids, vectors, by_id=True) if passages
+                else self._vector_set(owners, sentence_vectors))
 
     def _write(self, snapshot: Snapshot) -> Snapshot:
         faiss = _faiss()
@@ -191,7 +200,8 @@ class SearchCopy:
                     "postings": postings,
                     "counts": {"passages": len(snapshot.passages), "sentences": len(snapshot.sentences),
                                "postings": len(snapshot.postings.tids)},
-                    "trained_on": {"sentences": snapshot.sentences.trained_on}}
+                    "trained_on": {"passages": snapshot.passages.trained_on,
+                                   "sentences": snapshot.sentences.trained_on}}
         temporary = self.directory / "manifest.json.tmp"
         temporary.write_text(json.dumps(manifest, indent=1))
         os.replace(temporary, self.directory / "manifest.json")

@@ -1,10 +1,10 @@
 """Vector sets for the query path: FAISS indexes keyed by passage id, searched in memory.
 
 Float16 (FAISS `IndexScalarQuantizer` QT_fp16): half of float32's memory, and exact flat search
-over it is as fast as float32 because it is bound by memory. Passages are always flat (a
-passage's vector is also looked up by id); sentences, about four per passage, go into an
-inverted file (IVF, float16) from IVF_MIN on, as exact search over them would be most of a
-query's time. bench/bench_query.py measures recall@10
+over it is as fast as float32 because it is bound by memory. From IVF_MIN vectors on, an
+inverted file (IVF, float16) instead, as exact search would be most of a query's time: first
+the sentences (about four per passage), and from IVF_MIN passages on the passages too (with a
+map from id to vector, for the similarity of a passage found by its sentence). bench/bench_query.py measures recall@10
 against exact float32 search. Kept on disk and in step with SQLite by index/search_copy.py.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Sentences: exact flat search up to IVF_MIN vectors (4 ms at 100k, 16 ms at 400k: the most
-# of a query); above it an inverted file (IVF, float16, about sqrt(n) lists) probing 1/8 of its
+# Exact flat search up to IVF_MIN vectors (4 ms at 100k, 16 ms at 400k: the most of a
+# query); above it an inverted file (IVF, float16, about sqrt(n) lists) probing 1/8 of its
 # lists: 0.7 ms at 98k sentences, passages behind the top 50 sentences found 0.99 (1/16: 0.4 ms,
 # 0.97). bench/bench_query.py reports recall@10 of the whole dense side. Retrained from
 # scratch when it has grown 4x.
@@ -54,7 +54,9 @@ class VectorSet:
         return cls(index, ids, np.argsort(ids, kind="stable"))
 
     @classmethod
-    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, ivf: bool = False) -> VectorSet:
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, ivf: bool = False,
+              by_id: bool = False) -> VectorSet:
+        """`by_id`: an IVF keeps a map from id to vector (ids must then be unique)."""
         faiss = _faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if ivf:
@@ -63,6 +65,8 @@ class VectorSet:
                                                   faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
             sample = np.random.default_rng(0).choice(len(ids), min(len(ids), 40 * lists), replace=False)
             index.train(vectors[np.sort(sample)])
+            if by_id:
+                index.set_direct_map_type(faiss.DirectMap.Hashtable)
         else:
             inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
             index = faiss.IndexIDMap(inner)  # the Python wrapper keeps `inner` alive
@@ -95,9 +99,17 @@ class VectorSet:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def similarities(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
-        """Inner product with the (first) vector of each id present (flat sets only)."""
+        """Inner product with the (first) vector of each id present (an IVF: built `by_id`)."""
         if not ids or len(self) == 0:
             return {}
+        if self.is_ivf:
+            found = {}
+            for pid in ids:
+                try:
+                    found[int(pid)] = float(self.index.reconstruct(int(pid)) @ np.asarray(vector, np.float32))
+                except RuntimeError:  # not in the set
+                    continue
+            return found
         wanted = np.asarray(ids, dtype=np.int64)
         sorted_ids = self.ids[self.order]
         at = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
@@ -108,4 +120,5 @@ class VectorSet:
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of a flat set, decoded (to train an IVF on them)."""
+        assert not self.is_ivf
         return self.ids, self.index.index.reconstruct_n(0, len(self))

@@ -193,7 +193,7 @@ def test_a_schema_2_index_is_migrated(tmp_path):
 
 
 def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_copy, report, monkeypatch):
-    """Above IVF_MIN sentences the sentence vectors go into an IVF (here forced on the sample)."""
+    """Above IVF_MIN vectors, sentences and then passages go into an IVF (forced on the sample)."""
     from index import search_copy
 
     monkeypatch.setattr(search_copy, "IVF_MIN", 100)
@@ -217,6 +217,12 @@ def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_co
     copied = {r[0] for r in store.db.execute("SELECT id FROM passages WHERE report_id = 'kopia-2016'")}
     snapshot = kompass.search_copy.current()
     assert snapshot.sentences.is_ivf and len(snapshot.sentences) == 2 * 346
+    assert snapshot.passages.is_ivf and len(snapshot.passages) == 2 * 88  # grown past IVF_MIN
+    some = sorted(copied)[:3]
+    exact = dict(store.exact_dense_search(vector, Filters(report_id="kopia-2016"), 1000))
+    similarities = snapshot.passages.similarities(vector, [*some, 10**9])
+    assert set(similarities) == set(some)
+    assert all(abs(similarities[p] - exact[p]) < 2e-3 for p in some)
     _, sentences, _ = kompass.search_copy.dense(vector, kompass.filters(municipality="Kopiastad"), 10, 40)
     assert sentences and {p for p, _ in sentences} <= copied
     store.remove_report("kopia-2016")
@@ -257,3 +263,20 @@ def test_lexical_postings_follow_changes(home_copy, report):
         assert fast and [p for p, _ in fast] == [p for p, _ in fts5]
         assert np.allclose([s for _, s in fast], [s for _, s in fts5], rtol=1e-4)
     kompass.close()
+
+
+def test_threads_searching_while_the_copy_is_opened_see_the_same_results(built_home):
+    """Eight threads start on a fresh Kompass at once: the copy is opened once (under a lock)
+    and every thread gets what a single thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = LEXICAL_QUERIES * 4
+    single = Kompass(Config.from_env(home=built_home))
+    expected = [[h.passage_id for h in single.search(q, top=10)] for q in queries]
+    single.close()
+    shared = Kompass(Config.from_env(home=built_home))
+    shared.embedder, shared.dense  # created first: the lazy properties are issue 10's to lock
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda q: [h.passage_id for h in shared.search(q, top=10)], queries))
+    assert got == expected
+    shared.close()
