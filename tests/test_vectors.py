@@ -275,7 +275,7 @@ def test_threads_searching_while_the_copy_is_opened_see_the_same_results(built_h
     expected = [[h.passage_id for h in single.search(q, top=10)] for q in queries]
     single.close()
     shared = Kompass(Config.from_env(home=built_home))
-    shared.embedder, shared.dense  # created first: the lazy properties are issue 10's to lock
+    _ = shared.embedder, shared.dense  # created first: the lazy properties are issue 10's to lock
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda q: [h.passage_id for h in shared.search(q, top=10)], queries))
     assert got == expected
