@@ -119,6 +119,7 @@ class SQLiteStore:
         self.dim = dim
         self.index_id = self._meta()["index_id"]
         self._count: tuple[int, int] | None = None  # (generation, passages)
+        self._municipalities: tuple[int, dict[str, str]] | None = None  # (generation, keys)
 
     # -- schema ------------------------------------------------------------------------
     def _meta(self) -> dict[str, str]:
@@ -293,9 +294,10 @@ class SQLiteStore:
             self.db.execute(f"DELETE FROM passage_embeddings WHERE passage_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM sentence_embeddings WHERE sentence_id IN "
                             f"(SELECT id FROM sentences WHERE passage_id IN ({marks}))", chunk)
-        self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+        removed = self.db.execute("DELETE FROM reports WHERE report_id = ?", (report_id,)).rowcount
         if ids:
             self.db.execute("DELETE FROM vocabulary WHERE doc <= 0")
+        if ids or removed:
             self._changed()
 
     def remove_report(self, report_id: str) -> bool:
@@ -344,7 +346,14 @@ class SQLiteStore:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def municipality_keys(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT DISTINCT municipality_key, municipality FROM reports"))
+        """Folded key -> name of every municipality with a report (cached per generation)."""
+        generation = self.generation()
+        cached = self._municipalities
+        if cached is None or cached[0] != generation:
+            cached = (generation, dict(self.db.execute(
+                "SELECT DISTINCT municipality_key, municipality FROM reports")))
+            self._municipalities = cached
+        return dict(cached[1])
 
     def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
         rows = self._select_in(

@@ -14,6 +14,7 @@ from assistant.config import Config
 from assistant.ingest import Ingester, Quiet
 from assistant.kompass import Kompass
 from corpus.chunker import chunk_report
+from corpus.errors import InputError
 from index.schema import MIGRATIONS, SCHEMA_VERSION
 from index.sqlite_store import Filters, Source, SQLiteStore, sqlite3
 
@@ -51,6 +52,7 @@ def test_a_new_process_opens_the_copy_without_reading_vectors(built_home, monkey
 def test_changes_made_elsewhere_are_seen_and_removed_passages_never_return(home_copy, report):
     reader = Kompass(Config.from_env(home=home_copy))
     before = _dense_ids(reader, "servicedeklarationer")
+    reader.filters(municipality="Enköping")  # the known municipalities are cached from here on
     # Another process writes with a bare store: it does not touch the copy on disk.
     writer = SQLiteStore(reader.config.db_path, reader.embedder.name, reader.embedder.dim)
     writer.replace_report(*_copy_of_sample(reader, report, "kopia-2016", "Kopiastad"))
@@ -64,6 +66,8 @@ def test_changes_made_elsewhere_are_seen_and_removed_passages_never_return(home_
 
     writer.remove_report("kopia-2016")
     assert not set(_dense_ids(reader, "servicedeklarationer", 1000)) & copied
+    with pytest.raises(InputError, match="okänd kommun"):
+        reader.filters(municipality="Kopiastad")
     writer.close()
     reader.close()
 
