@@ -19,6 +19,7 @@ the slice of its postings) and `weights[M]` (the tf part of the formula for the 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -122,17 +123,21 @@ class Postings:
 
 
 def _triples(texts: Iterable[tuple[int, str]], term_ids: dict[str, int], first_row: int):
-    """(pids, lengths, tids, rows, tf) of passages, postings sorted by term then row."""
-    pids, lengths, tids, rows, tf = [], [], [], [], []
+    """(pids, lengths, tids, rows, tf) of passages, postings sorted by term then row. Held in
+    compact arrays while reading (a list of Python ints would take 9 times the memory)."""
+    pids, lengths = array("q"), array("f")
+    tids, rows, tf = array("i"), array("i"), array("f")
     for row, (pid, text) in enumerate(texts, start=first_row):
         words = text.split()
         pids.append(pid)
         lengths.append(len(words))
-        for term, count in Counter(words).items():
-            tids.append(term_ids[term])
-            rows.append(row)
-            tf.append(count)
-    tids_a = np.array(tids, dtype=np.int32)
+        counts = Counter(words)
+        tids.extend(term_ids[term] for term in counts)
+        rows.extend([row] * len(counts))
+        tf.extend(counts.values())
+    tids_a = np.frombuffer(tids, dtype=np.int32) if len(tids) else np.zeros(0, np.int32)
     order = np.argsort(tids_a, kind="stable")
-    return (np.array(pids, dtype=np.int64), np.array(lengths, dtype=np.float32), tids_a[order],
-            np.array(rows, dtype=np.int32)[order], np.array(tf, dtype=np.float32)[order])
+    return (np.frombuffer(pids, dtype=np.int64).copy() if len(pids) else np.zeros(0, np.int64),
+            np.frombuffer(lengths, dtype=np.float32).copy() if len(lengths) else np.zeros(0, np.float32),
+            tids_a[order], np.frombuffer(rows, dtype=np.int32)[order] if len(rows) else np.zeros(0, np.int32),
+            np.frombuffer(tf, dtype=np.float32)[order] if len(tf) else np.zeros(0, np.float32))

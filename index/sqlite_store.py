@@ -475,15 +475,33 @@ class SQLiteStore:
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(passage ids, passage vectors, sentence owners, sentence vectors) of the whole index,
-        ordered by passage id, in two scans (for building the vector copy from scratch)."""
-        rows = sorted(self.db.execute("SELECT passage_id, embedding FROM passage_embeddings").fetchall())
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        passages = self._matrix([r[1] for r in rows])
-        owner = dict(self.db.execute("SELECT id, passage_id FROM sentences WHERE content_hash IS NOT NULL"))
-        rows = sorted((owner[sid], sid, blob) for sid, blob in
-                      self.db.execute("SELECT sentence_id, embedding FROM sentence_embeddings"))
-        owners = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        return ids, passages, owners, self._matrix([r[2] for r in rows])
+        ordered by passage id, in two scans straight into numpy (no row list held in memory)."""
+        ids, passages = self._scan("SELECT passage_id, embedding FROM passage_embeddings",
+                                   len(self.passage_ids()))
+        order = np.argsort(ids, kind="stable")
+        ids, passages = ids[order], passages[order]
+        sentence = self.db.execute("SELECT id, passage_id FROM sentences WHERE content_hash IS NOT NULL "
+                                   "ORDER BY id").fetchall()
+        sids = np.fromiter((r[0] for r in sentence), dtype=np.int64, count=len(sentence))
+        owner_of = np.fromiter((r[1] for r in sentence), dtype=np.int64, count=len(sentence))
+        del sentence
+        found, sentences = self._scan("SELECT sentence_id, embedding FROM sentence_embeddings", len(sids))
+        owners = owner_of[np.searchsorted(sids, found)]
+        order = np.lexsort((found, owners))  # by passage, then sentence
+        return ids, passages, owners[order], sentences[order]
+
+    def _scan(self, sql: str, expected: int) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.zeros(expected, dtype=np.int64)
+        matrix = np.zeros((expected, self.dim), dtype=np.float32)
+        n = 0
+        for key, blob in self.db.execute(sql):
+            if n == len(keys):  # more than counted (a concurrent writer): grow
+                keys = np.concatenate([keys, np.zeros(len(keys) + 1, dtype=np.int64)])
+                matrix = np.concatenate([matrix, np.zeros((len(matrix) + 1, self.dim), dtype=np.float32)])
+            keys[n] = key
+            matrix[n] = np.frombuffer(blob, dtype=np.float32)
+            n += 1
+        return keys[:n], matrix[:n]
 
     def _matrix(self, blobs: list[bytes]) -> np.ndarray:
         if not blobs:
