@@ -127,8 +127,12 @@ class SearchCopy:
 
     def sync(self) -> Snapshot:
         """Bring the files up to date with the store and return the copy for its state."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "lock", "a+") as lock:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            lock = open(self.directory / "lock", "a+")  # noqa: SIM115 (closed by the with below)
+        except OSError:  # a read-only home: build the copy in memory, for this process only
+            return self._updated(self.store.signature())
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             signature = self.store.signature()
             opened = self._open(signature)

@@ -284,3 +284,21 @@ def test_threads_searching_while_the_copy_is_opened_see_the_same_results(built_h
         got = list(pool.map(lambda q: [h.passage_id for h in shared.search(q, top=10)], queries))
     assert got == expected
     shared.close()
+
+
+def test_a_home_that_cannot_be_written_searches_from_a_copy_in_memory(home_copy, monkeypatch):
+    from pathlib import Path
+
+    shutil.rmtree(home_copy / "kompass.search")
+    real_mkdir = Path.mkdir
+
+    def refuse(self, *args, **kwargs):
+        if self.name == "kompass.search":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    kompass = Kompass(Config.from_env(home=home_copy))
+    assert kompass.search("servicedeklarationer", top=1)[0].area == 2
+    assert not (home_copy / "kompass.search").exists()
+    kompass.close()
