@@ -148,7 +148,9 @@ def test_ctrl_c_during_ingest_leaves_a_consistent_index(home_copy, tmp_path):
     for line in process.stderr:  # wait until the second report is being embedded
         seen.append(line)
         if line.startswith("[2/3]"):
-            time.sleep(1.5)
+            # soon: a small report is embedded in about a second, and the interrupt must land
+            # before it is written (1.5 s was too late on a loaded CI machine)
+            time.sleep(0.3)
             process.send_signal(signal.SIGINT)
             break
         assert time.monotonic() < deadline
