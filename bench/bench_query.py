@@ -421,14 +421,15 @@ def measure(db_dir: Path, cache: Path, queries_n: int) -> dict:
     return out
 
 
-def one_shot(db_dir: Path, env: dict) -> dict:
+def one_shot(db_dir: Path, env: dict, code: Path) -> dict:
     """`kompass search` in a new process, three times: wall time and peak RSS. Run from the
     small parent process, since a child forked from a big one reports the parent's RSS."""
     shots = []
     for q in ("servicedeklarationer", "Hur arbetar kommunen med medborgardialog?", "lean"):
         t = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--home", str(db_dir), "search", q],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                cwd=code)  # `-m` puts the working directory first on the path
         _, status, usage = os.wait4(proc.pid, 0)
         shots.append((time.perf_counter() - t, usage.ru_maxrss / 1024, status))
     return {"one_shot_s": statistics.median(s[0] for s in shots),
@@ -513,7 +514,7 @@ def main() -> int:
             return 1
         figures = json.loads(proc.stdout.strip().splitlines()[-1]) | {"code": version}
         if not args.no_one_shot:
-            figures |= one_shot(db_dir, env)
+            figures |= one_shot(db_dir, env, code)
         results[size] = figures
         report(size, figures)
     if args.json:
