@@ -384,6 +384,7 @@ class SQLiteStore:
 
     def document_frequencies(self, query_terms: list[str]) -> dict[str, int]:
         """How many passages each term is indexed in (0 when none)."""
+        query_terms = list(query_terms)  # read twice
         found = self.term_ids(query_terms)
         return {t: found[t][1] if t in found else 0 for t in dict.fromkeys(query_terms)}
 
