@@ -55,6 +55,7 @@ class SearchCopy:
         self.store = store
         self.directory = directory
         self._snapshot: Snapshot | None = None
+        self._allowed: tuple[tuple, np.ndarray] | None = None  # ((signature, filters), passage ids)
         self._lock = threading.Lock()
 
     # -- the query path ----------------------------------------------------------------
@@ -76,7 +77,7 @@ class SearchCopy:
         snapshot = self.current()
         allowed = None
         if filters != Filters():
-            ids = self.store.filtered_ids(filters)
+            ids = self._allowed_ids(snapshot, filters)
             if len(ids) == 0:
                 return [], [], snapshot
             allowed = _faiss().IDSelectorBatch(ids)
@@ -91,8 +92,17 @@ class SearchCopy:
             return []
         allowed = None
         if filters != Filters():
-            allowed = snapshot.postings.rows_of(self.store.filtered_ids(filters))
+            allowed = snapshot.postings.rows_of(self._allowed_ids(snapshot, filters))
         return snapshot.postings.search(term_ids, k, allowed)
+
+    def _allowed_ids(self, snapshot: Snapshot, filters: Filters) -> np.ndarray:
+        """The passages the filters allow; a hybrid query asks twice (lexical and dense side)."""
+        key = (snapshot.signature, filters)
+        cached = self._allowed
+        if cached is None or cached[0] != key:
+            cached = (key, self.store.filtered_ids(filters))
+            self._allowed = cached
+        return cached[1]
 
     # -- files -------------------------------------------------------------------------
     def _manifest(self) -> dict | None:
@@ -104,7 +114,7 @@ class SearchCopy:
                     "index_id": self.store.index_id}
         return manifest if all(manifest.get(k) == v for k, v in expected.items()) else None
 
-    def _read(self, manifest: dict, mmap: bool) -> Snapshot | None:
+    def _read(self, manifest: dict, signature: tuple[str, int], mmap: bool) -> Snapshot | None:
         faiss = _faiss()
         flag = faiss.IO_FLAG_MMAP_IFC if mmap else 0
         try:
@@ -114,16 +124,14 @@ class SearchCopy:
             postings = Postings.load(self.directory, manifest["postings"])
         except (RuntimeError, KeyError, OSError, ValueError):  # replaced by a newer sync, or damaged
             return None
-        return Snapshot(("", manifest["generation"]), *sets, postings)
+        return Snapshot(signature, *sets, postings)
 
     def _open(self, signature: tuple[str, int]) -> Snapshot | None:
         """The files on disk, memory-mapped, if they are for this signature."""
         manifest = self._manifest()
         if manifest is None or manifest["generation"] != signature[1]:
             return None
-        snapshot = self._read(manifest, mmap=True)
-        return None if snapshot is None else Snapshot(signature, snapshot.passages, snapshot.sentences,
-                                                      snapshot.postings)
+        return self._read(manifest, signature, mmap=True)
 
     def sync(self) -> Snapshot:
         """Bring the files up to date with the store and return the copy for its state."""
@@ -148,7 +156,7 @@ class SearchCopy:
         faiss = _faiss()
         wanted = self.store.passage_ids()
         manifest = self._manifest()
-        old = self._read(manifest, mmap=False) if manifest is not None else None
+        old = self._read(manifest, signature, mmap=False) if manifest is not None else None
         if old is not None:
             new = np.setdiff1d(wanted, old.postings.pids, assume_unique=True)
             gone = np.setdiff1d(old.postings.pids, wanted, assume_unique=True)

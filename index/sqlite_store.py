@@ -379,8 +379,7 @@ class SQLiteStore:
 
     def passage_terms(self, ids: Iterable[int]) -> dict[int, set[str]]:
         """The stemmed terms each passage is indexed under."""
-        rows = self._select_in("SELECT rowid, terms FROM passages_fts WHERE rowid IN ({marks})", ids)
-        return {int(r[0]): set(r[1].split()) for r in rows}
+        return {pid: set(text.split()) for pid, text in self.indexed_terms(ids)}
 
     def document_frequencies(self, query_terms: list[str]) -> dict[str, int]:
         """How many passages each term is indexed in (0 when none)."""
@@ -396,15 +395,14 @@ class SQLiteStore:
         return {r[0][::-1]: (int(r[1]), int(r[2])) for r in rows}
 
     def indexed_terms(self, ids: Iterable[int] | None = None) -> Iterator[tuple[int, str]]:
-        """(passage id, its indexed terms separated by spaces), ascending by id; all passages
-        (one scan) when `ids` is None, else point look-ups."""
+        """(passage id, its indexed terms separated by spaces), ascending by id: all passages
+        (one scan) when `ids` is None, else those found among `ids`."""
         if ids is None:
             yield from self.db.execute("SELECT rowid, terms FROM passages_fts ORDER BY rowid")
             return
-        for pid in sorted(int(i) for i in ids):
-            row = self.db.execute("SELECT rowid, terms FROM passages_fts WHERE rowid = ?", (pid,)).fetchone()
-            if row:
-                yield row
+        rows = self._select_in("SELECT rowid, terms FROM passages_fts WHERE rowid IN ({marks})",
+                               sorted({int(i) for i in ids}))
+        yield from sorted((int(pid), text) for pid, text in rows)
 
     def vocabulary_ids(self) -> dict[str, int]:
         """Every term with its id (for building the search copy's postings from scratch)."""
