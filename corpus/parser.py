@@ -75,9 +75,9 @@ class _Parser:
     def title(self) -> Title | None:
         breaks = self.stream.page_breaks(0, len(self.text))
         head = self.text[: breaks[0] if breaks else min(len(self.text), 600)]
-        found = parse_title(head)
+        found = parse_title(head, self.text)
         if found is None and self.document.page_title:
-            found = parse_title(self.document.page_title)
+            found = parse_title(self.document.page_title, self.text)
         return found
 
     def summary_table(self, start: int, end: int) -> tuple[dict[int, int], dict[int, str], int | None,

@@ -5,15 +5,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .municipalities import lookup
+
 MONTHS = {m: i for i, m in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
      "oktober", "november", "december"), start=1)}
-# Municipalities whose name itself ends in -s: everywhere else a final s in a title is genitive.
-_NAMES_ENDING_IN_S = {
-    "alingsås", "bengtsfors", "bollnäs", "borås", "degerfors", "grums", "hagfors", "hofors",
-    "hällefors", "höganäs", "kramfors", "munkfors", "mönsterås", "robertsfors", "sotenäs",
-    "storfors", "strängnäs", "torsås", "tranås", "vännäs", "västerås", "ljusnarsberg",
-}
 _MONTH = "|".join(m.upper() for m in MONTHS)
 _UPPER = r"[A-ZÅÄÖÉ][A-ZÅÄÖÉ\-]*(?: [A-ZÅÄÖÉ][A-ZÅÄÖÉ\-]*)*?"
 # Title forms seen on real reports, most specific first. Groups: name, kind, month?, year?.
@@ -46,8 +42,10 @@ class Title:
     text: str
 
 
-def parse_title(head: str) -> Title | None:
-    """The title on a report's first page, or None when no known form matches."""
+def parse_title(head: str, body: str = "") -> Title | None:
+    """The title on a report's first page, or None when no known form matches. `body` (the
+    report's text) tells a genitive s from a name's own s when the name is not in the list of
+    municipalities."""
     for pattern in TITLES:
         match = pattern.search(head)
         if match is None:
@@ -60,7 +58,7 @@ def parse_title(head: str) -> Title | None:
             base = genitive = match.group("name")
             display = f"Region {base}"
         else:
-            base, genitive = municipality_names(name)
+            base, genitive = municipality_names(name, body)
             display = f"{genitive} {kind}" if match.group("kind") else genitive
         month = MONTHS.get((match.group("month") or "").lower())
         year = int(match.group("year")) if match.group("year") else None
@@ -82,16 +80,27 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def municipality_names(name_in_title: str) -> tuple[str, str]:
-    """(`Enköping`, `Enköpings`) from `ENKÖPINGS`: base name and the genitive used in titles."""
+def municipality_names(name_in_title: str, body: str = "") -> tuple[str, str]:
+    """(`Enköping`, `Enköpings`) from `ENKÖPINGS`: base name and the form the title uses.
+
+    A name in the list of municipalities (corpus/municipalities.py) is resolved there, so
+    `VÄSTERÅS` and `KRAMFORS` keep their s. A name the list does not hold keeps its final s
+    unless the report also writes the name without it as a word of its own ("i Granbyn" beside
+    "GRANBYNS KOMMUN"): `STENFORS` stays Stenfors.
+    """
     words = [w.capitalize() if not w.isupper() or len(w) > 1 else w
              for w in name_in_title.lower().split()]
     words = ["-".join(p.capitalize() for p in w.split("-")) for w in words]
-    genitive = " ".join(words)
-    base = genitive
-    if base.lower().endswith("s") and base.lower() not in _NAMES_ENDING_IN_S:
-        base = base[:-1]
-    return base, genitive
+    written = " ".join(words)
+    known = lookup(written)
+    if known is not None and known.kind == "kommun":
+        return known.name, written
+    base = written
+    if base.endswith("s") and len(base) > 2 and body:
+        bare = re.escape(base[:-1])
+        if re.search(r"(?<![\w-])" + bare + r"(?![\w-])", body):
+            base = base[:-1]
+    return base, written
 
 
 def evaluators(text: str) -> list[str]:

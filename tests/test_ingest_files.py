@@ -167,3 +167,19 @@ def test_ctrl_c_during_ingest_leaves_a_consistent_index(home_copy, tmp_path):
     statuses = {r.report_id: r.status for r in kompass.ingest([folder])}
     assert statuses == {"alfaby-2016": "unchanged", "betaby-2016": "new", "gammaby-2016": "new"}
     kompass.close()
+
+
+def test_a_file_read_as_another_report_replaces_it(home_copy, tmp_path):
+    """A corrected title (or a name an older parser read wrongly: `stenfor-2016` is now
+    `stenfors-2016`) gives the same file a new report id: the old report must not linger."""
+    kompass = Kompass(Config.from_env(home=home_copy))
+    path = mini_transcript(tmp_path / "rapport.txt", name="TESTBY")
+    assert [r.report_id for r in kompass.ingest([path])] == ["testby-2016"]
+    mini_transcript(path, name="ANNANBY")
+    assert [r.report_id for r in kompass.ingest([path])] == ["annanby-2016"]
+    assert sorted(r["report_id"] for r in kompass.reports()) == ["annanby-2016", "enkoping-2016"]
+
+    assert all(h.report_id != "testby-2016" for h in kompass.search("medborgardialog", top=50))
+    assert kompass.store.db.execute("SELECT count(*) FROM sources WHERE report_id = 'testby-2016'"
+                                    ).fetchone()[0] == 0
+    kompass.close()

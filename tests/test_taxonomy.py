@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.title import municipality_names
+from corpus.municipalities import lookup
 from corpus.taxonomy import match_area, parse_area_argument
+from corpus.title import municipality_names
 
 
 @pytest.mark.parametrize("name,version,expected", [
@@ -39,3 +40,51 @@ def test_area_argument():
 ])
 def test_municipality_names(title, base, genitive):
     assert municipality_names(title) == (base, genitive)
+
+
+# Issue 8: a final s is the genitive only when the name itself does not end in s.
+@pytest.mark.parametrize("title,base", [
+    ("VÄSTERÅS", "Västerås"), ("BORÅS", "Borås"), ("VÄNNÄS", "Vännäs"), ("SOTENÄS", "Sotenäs"),
+    ("BOLLNÄS", "Bollnäs"), ("STRÄNGNÄS", "Strängnäs"), ("TRANÅS", "Tranås"),
+    ("MÖNSTERÅS", "Mönsterås"), ("KRAMFORS", "Kramfors"), ("HOFORS", "Hofors"),
+    ("DEGERFORS", "Degerfors"), ("HAGFORS", "Hagfors"), ("MUNKFORS", "Munkfors"),
+    ("STORFORS", "Storfors"), ("BENGTSFORS", "Bengtsfors"), ("ROBERTSFORS", "Robertsfors"),
+    ("FALU", "Falun"), ("MALUNG-SÄLENS", "Malung-Sälen"), ("UPPLANDS-BROS", "Upplands-Bro"),
+])
+def test_names_ending_in_s_keep_it(title, base):
+    assert municipality_names(title)[0] == base
+
+
+def test_unknown_names_are_kept_as_written_unless_the_report_writes_them_without_s():
+    # Fictional names (not among the 290): the title's form is the name ...
+    assert municipality_names("STENFORS") == ("Stenfors", "Stenfors")
+    assert municipality_names("HAVSNÄS", "Utvärderingen av Havsnäs kommun …") == ("Havsnäs", "Havsnäs")
+    # ... unless the report itself uses the bare form as a word: then the s was a genitive.
+    assert municipality_names("GRANBYNS", "… intervjuer i Granbyn under maj …") == ("Granbyn", "Granbyns")
+
+
+def test_the_list_holds_290_municipalities_and_21_regions():
+    from corpus.municipalities import all_places, municipalities
+
+    assert len(municipalities()) == 290
+    assert sum(p.kind == "region" for p in all_places()) == 21
+    assert len({m.code for m in municipalities()}) == 290
+    vasteras = lookup("Västerås stad")
+    assert (vasteras.name, vasteras.county, vasteras.official) == ("Västerås", "Västmanlands län", "Västerås stad")
+    assert lookup("ENKÖPINGS").official == "Enköpings kommun"
+    assert lookup("Region Skåne").kind == "region"
+    assert lookup("Stenfors") is None
+
+
+@pytest.mark.parametrize("question,names", [
+    ("Hur arbetar Västerås stad med Lean?", ["Västerås"]),
+    ("servicedeklarationer i Helsingborg", ["Helsingborg"]),
+    ("Enköpings styrkor", ["Enköping"]),
+    ("Jämför Upplands Väsby och Upplands-Bro", ["Upplands Väsby", "Upplands-Bro"]),
+    ("Mark och vatten i översiktsplanen", []),
+    ("hur hanteras klagomål", []),
+])
+def test_municipalities_in_a_question(question, names):
+    from corpus.municipalities import find_in_text
+
+    assert [m.name for m, _ in find_in_text(question)] == names
