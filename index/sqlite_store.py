@@ -219,6 +219,13 @@ class SQLiteStore:
         transaction. Other files of the report are kept as its duplicates."""
         parser_version = source.parser_version
         with self.transaction():
+            # The file used to be another report (a corrected title, a name read differently by
+            # an older parser: "stenfor-2017" is now "stenfors-2017"): that report goes.
+            before = self.db.execute("SELECT report_id FROM sources WHERE path = ? AND role = 'primary'",
+                                     (source.path,)).fetchone()
+            if before and before[0] != report.report_id:
+                self._delete(before[0])
+                self.db.execute("DELETE FROM sources WHERE report_id = ?", (before[0],))
             self._delete(report.report_id)
             self.db.execute("UPDATE sources SET role = 'duplicate' WHERE report_id = ? AND path != ?",
                             (report.report_id, source.path))
@@ -488,6 +495,41 @@ class SQLiteStore:
         owners = owner_of[np.searchsorted(sids, found)]
         order = np.lexsort((found, owners))  # by passage, then sentence
         return ids, passages, owners[order], sentences[order]
+
+    def all_units(self) -> tuple[list[tuple], np.ndarray]:
+        """Every unit (sentence or list item) of the index with the vector that stands for it:
+        ([(sentence id, passage id, report id, area, section, text, page_start, page_end)], vectors),
+        ordered by sentence id. A unit without a vector of its own (its passage is that one
+        unit) gets its passage's vector. For goda exempel, which weighs every unit of every
+        report."""
+        rows = self.db.execute(
+            "SELECT s.id, s.passage_id, p.report_id, p.area, p.section, s.text, s.page_start, "
+            "s.page_end, s.content_hash IS NOT NULL FROM sentences s JOIN passages p "
+            "ON p.id = s.passage_id ORDER BY s.id").fetchall()
+        sids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        owners = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        own = np.fromiter((bool(r[8]) for r in rows), dtype=bool, count=len(rows))
+        matrix = np.zeros((len(rows), self.dim), dtype=np.float32)
+        found, vectors = self._scan("SELECT sentence_id, embedding FROM sentence_embeddings", int(own.sum()))
+        at = np.searchsorted(sids, found)
+        keep = (at < len(sids)) & (sids[np.minimum(at, len(sids) - 1)] == found)
+        matrix[at[keep]] = vectors[keep]
+        borrowed = np.flatnonzero(~own)
+        if len(borrowed):
+            pids, pvectors = self._scan("SELECT passage_id, embedding FROM passage_embeddings",
+                                        len(self.passage_ids()))
+            order = np.argsort(pids)
+            pids, pvectors = pids[order], pvectors[order]
+            where = np.searchsorted(pids, owners[borrowed])
+            ok = (where < len(pids)) & (pids[np.minimum(where, len(pids) - 1)] == owners[borrowed])
+            matrix[borrowed[ok]] = pvectors[where[ok]]
+        return [r[:8] for r in rows], matrix
+
+    def question_rows(self) -> list[tuple]:
+        """(report id, canonical area, number, question, achieved, maximum, percent, page) of
+        every chapter 4 sub-question in the index."""
+        return self.db.execute("SELECT report_id, area, number, question, achieved, maximum, percent, "
+                               "page FROM questions").fetchall()
 
     def _scan(self, sql: str, expected: int) -> tuple[np.ndarray, np.ndarray]:
         keys = np.zeros(expected, dtype=np.int64)
