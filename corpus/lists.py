@@ -55,8 +55,9 @@ class Piece:
 
 
 def _is_acronym(token: str) -> bool:
-    core = token.rstrip(".,;:?!")
-    return 1 < len(core) <= 5 and core.isupper()
+    """`VO`, `HME`, and mixed-case ones with their compounds: `KKiK`, `KKiK-resultaten`."""
+    core = token.rstrip(".,;:?!").split("-")[0]
+    return 1 < len(core) <= 5 and (core.isupper() or sum(c.isupper() for c in core) >= 2)
 
 
 def split_items(text: str, is_proper: Callable[[str], bool]) -> list[str]:

@@ -1,0 +1,1 @@
+"""Fictional KommunKompassen reports with known truth, for tests and evaluation (generate.py)."""
