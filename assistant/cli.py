@@ -98,6 +98,8 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--section", "-s",
                         help="avsnitt: styrkor, forbattringsmojligheter, sammanfattning, allmant, "
                              "poang, delfragor, resultat, inledning")
+    parser.add_argument("--no-auto-filters", action="store_true",
+                        help="läs inte kommun, år, område eller avsnitt ur frågan")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     _add_filters(ask)
 
+    examples = sub.add_parser("examples", help="goda exempel: kommuner som är starka på något")
+    examples.add_argument("query")
+    examples.add_argument("--top", "-k", type=int, default=10)
+    examples.add_argument("--json", action="store_true")
+    _add_filters(examples)
+
     reports = sub.add_parser("reports", help="vad som finns i indexet")
     reports.add_argument("--json", action="store_true")
 
@@ -130,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="mät sökkvaliteten (MRR@10, hit@5) på utvärderingsfrågorna")
     evaluate.add_argument("--set", choices=("dev", "holdout", "all"), default="all",
                           help="frågeuppsättning (standard: båda)")
+    evaluate.add_argument("--examples", action="store_true",
+                          help="mät goda exempel på genererade fiktiva rapporter (precision@5, nDCG@10)")
+    evaluate.add_argument("--pool", choices=("a", "b"), default="b",
+                          help="formuleringar i de genererade rapporterna: a = justering, b = utvärdering")
+    evaluate.add_argument("--seed", type=int, default=2026, help="slumpfrö för de genererade rapporterna")
+    evaluate.add_argument("--count", type=int, default=30, help="antal genererade rapporter")
     return parser
 
 
@@ -184,15 +198,36 @@ def _prepare(kompass, args):
     kompass.check_query(args.query)
     kompass.filters(None, args.year, args.area, args.section)
     kompass.ensure_ingested(IngestDisplay(), notice=_say)
-    return kompass.filters(args.municipality, args.year, args.area, args.section)
+    given = kompass.filters(args.municipality, args.year, args.area, args.section)
+    return kompass.understand(args.query, given, auto_filters=not args.no_auto_filters,
+                              sections=args.command != "examples")
+
+
+def _show_filters(understood) -> None:
+    """The filters read from the question, on screen (the JSON carries them too)."""
+    if understood.applied:
+        parts = ", ".join(f"{FILTER_NAMES[a.kind]} {a.value} (”{a.words}”)" for a in understood.applied)
+        print(f"Filter ur frågan: {parts}. Stäng av med --no-auto-filters.\n")
+    for note in understood.notes:
+        print(f"Obs: {note}.\n")
+
+
+FILTER_NAMES = {"municipality": "kommun", "year": "år", "area": "område", "section": "avsnitt"}
+
+
+def _understood_dict(understood) -> dict[str, object]:
+    return {"query": understood.question, "topic": understood.topic,
+            "filters_applied": [a.to_dict() for a in understood.applied], "notes": list(understood.notes)}
 
 
 def _search(kompass, args) -> int:
-    filters = _prepare(kompass, args)
-    hits = kompass.search(args.query, top=args.top, filters=filters, mode=args.mode)
+    understood = _prepare(kompass, args)
+    hits = kompass.search(understood.topic, top=args.top, filters=understood.filters, mode=args.mode)
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps({**_understood_dict(understood), "hits": [h.to_dict() for h in hits]},
+                         ensure_ascii=False, indent=2))
         return 0
+    _show_filters(understood)
     if not hits:
         print("Inga träffar.")
     for i, h in enumerate(hits, 1):
@@ -203,16 +238,42 @@ def _search(kompass, args) -> int:
 
 
 def _ask(kompass, args) -> int:
-    filters = _prepare(kompass, args)
-    answer = kompass.ask(args.query, filters=filters)
+    understood = _prepare(kompass, args)
+    answer = kompass.ask(understood.topic, filters=understood.filters)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**answer.to_dict(), **_understood_dict(understood)}, ensure_ascii=False, indent=2))
         return 0
+    _show_filters(understood)
     print(answer.text)
     if answer.citations:
         print("\nKällor:")
         for c in answer.citations:
             print(f"[{c.number}] {c.source_label()}")
+    return 0
+
+
+def _examples(kompass, args) -> int:
+    understood = _prepare(kompass, args)
+    result = kompass.examples(understood.topic, top=args.top, filters=understood.filters, auto_filters=False)
+    result.query, result.applied, result.notes = args.query, list(understood.applied), list(understood.notes)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    _show_filters(understood)
+    print(f"Goda exempel: {result.topic}")
+    print(result.message)
+    for i, example in enumerate(result.examples, 1):
+        print(f"\n{i}. {example.display_name} {example.year or ''}  styrka {example.strength:.2f}")
+        print(f"   {example.explanation}")
+        for evidence in example.evidence:
+            print(f"   – ”{evidence.quote}” ({evidence.hit.source_label(evidence.page, evidence.page_end)})")
+        if example.earlier:
+            print("   Tidigare: " + ", ".join(f"{e['year']} (styrka {e['strength']:.2f})" for e in example.earlier))
+    if result.lacking:
+        print("\nSaknas eller behöver utvecklas enligt rapporten:")
+        for item in result.lacking:
+            page = f", s. {item['page']}" if item["page"] else ""
+            print(f"   {item['municipality']} {item['year'] or ''}: ”{item['quote']}”{page}")
     return 0
 
 
@@ -240,8 +301,22 @@ def _remove(kompass, args) -> int:
 
 
 def _eval(kompass, args) -> int:
-    from .evaluate import EVAL_SETS, SAMPLE_REPORT_ID, evaluate, format_table, load_questions
+    from .evaluate import (
+        EVAL_SETS,
+        SAMPLE_REPORT_ID,
+        evaluate,
+        format_table,
+        load_questions,
+    )
 
+    if args.examples:
+        from .evaluate_examples import run
+
+        root = kompass.config.db_path.parent / "eval"
+        _say(f"Goda exempel: {args.count} fiktiva rapporter (pool {args.pool}, frö {args.seed}) i {root}; "
+             "de genereras och läses in första gången ...")
+        print(run(root, args.pool, args.seed, args.count, IngestDisplay()))
+        return 0
     kompass.ensure_ingested(IngestDisplay(), notice=_say)
     names = list(EVAL_SETS) if args.set == "all" else [args.set]
     for name in names:
@@ -251,7 +326,7 @@ def _eval(kompass, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "reports": _reports,
+COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "examples": _examples, "reports": _reports,
             "remove": _remove, "eval": _eval}
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 import corpus
 from corpus.errors import InputError, KompassError
@@ -13,8 +16,8 @@ from corpus.taxonomy import fold, parse_area_argument
 from index.dense import DenseRetriever
 from index.embedder import Embedder, load_embedder
 from index.lexical import terms
-from index.sqlite_store import Filters, SQLiteStore
 from index.search_copy import SearchCopy
+from index.sqlite_store import Filters, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
@@ -22,6 +25,7 @@ from .ingest import Ingester, Listener, Quiet
 from .intent import section_weights
 from .lexical_query import analyse
 from .models import Answer, Hit, IngestResult
+from .understand import Understood, understand
 
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
@@ -62,6 +66,7 @@ class Kompass:
         self._store: SQLiteStore | None = None
         self._search_copy: SearchCopy | None = None
         self._dense_retriever: DenseRetriever | None = None
+        self._units = None  # examples.UnitCache, made on first use
 
     # -- resources ---------------------------------------------------------------------
     @property
@@ -99,6 +104,7 @@ class Kompass:
             self._store = None
             self._search_copy = None
             self._dense_retriever = None
+            self._units = None
 
     # -- ingest ------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path] | None = None, listener: Listener | None = None,
@@ -192,6 +198,55 @@ class Kompass:
 
     def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
         return self.dense.search(self.embedder.embed_query(query), filters, k)
+
+    def understand(self, query: str, filters: Filters | None = None, auto_filters: bool = True,
+                   sections: bool = True) -> Understood:
+        """The question's topic and filters: those given, plus (with `auto_filters`) those read
+        from the question (assistant/understand.py)."""
+        query = self.check_query(query)
+        given = filters or Filters()
+        if not auto_filters:
+            return Understood(query, query, given)
+        return understand(query, given, self.store.municipality_keys(), sections)
+
+    # -- goda exempel -----------------------------------------------------------------
+    def examples(self, query: str, top: int = 10, filters: Filters | None = None,
+                 auto_filters: bool = True):
+        """Municipalities that are strong on the asked topic, best first (assistant/examples.py)."""
+        from .examples import (
+            ExamplesResult,
+            UnitCache,
+            build_examples,
+            find_anchor,
+            rank_reports,
+            topic_text,
+        )
+        if top < 1 or top > 100:
+            raise InputError(f"ogiltigt antal kommuner {top}: välj 1–100")
+        understood = self.understand(query, filters, auto_filters, sections=False)
+        understood = replace(understood, topic=topic_text(understood.topic))
+        filters = understood.filters
+        if self._units is None:
+            self._units = UnitCache(self.store)
+        units = self._units.get(self.embedder)
+        allowed = None if filters == Filters() else self.store.filtered_ids(filters)
+        lexical = analyse(understood.topic, self.store)
+        lexical_passages = np.array([pid for pid, _ in self.search_copy.lexical(
+            list(lexical.match_terms), filters, 1_000_000)], dtype=np.int64)
+        vector = self.embedder.embed_query(understood.topic)
+        anchor = find_anchor(units, vector, lexical)
+        per_report = rank_reports(units, vector, lexical, allowed, lexical_passages, anchor)
+        if allowed is None:
+            in_scope = set(range(len(units.report_names)))
+        else:
+            in_scope = set(np.unique(units.report[np.isin(units.passage, allowed)]).tolist())
+
+        def hits_for(passage_ids: list[int]) -> dict[int, Hit]:
+            return {pid: Hit.from_stored(p, 0.0) for pid, p in self.store.passages(passage_ids).items()}
+
+        found, lacking = build_examples(units, per_report, anchor, in_scope, hits_for, top)
+        return ExamplesResult(understood.question, understood.topic, list(understood.applied),
+                              list(understood.notes), found, lacking, len(in_scope))
 
     # -- answers and listings ----------------------------------------------------------
     def ask(self, query: str, filters: Filters | None = None, top: int = 5) -> Answer:
