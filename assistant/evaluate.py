@@ -70,13 +70,16 @@ def _scores(questions: list[Question], ranks: dict[str, int | None]) -> tuple[fl
     return statistics.fmean(rr), statistics.fmean(hit5)
 
 
-def evaluate(kompass: Kompass, questions: list[Question], modes=MODES) -> list[ModeResult]:
+def evaluate(kompass: Kompass, questions: list[Question], modes=MODES, auto_filters: bool = True) -> list[ModeResult]:
     filters = Filters(report_id=SAMPLE_REPORT_ID)
     results = []
     for mode in modes:
         ranks: dict[str, int | None] = {}
         for q in questions:
-            hits = kompass.search(q.query, top=10, filters=filters, mode=mode)
+            # As the CLI and the API do: filters read from the question, and the question
+            # without the words that became filters.
+            understood = kompass.understand(q.query, filters, auto_filters=auto_filters)
+            hits = kompass.search(understood.topic, top=10, filters=understood.filters, mode=mode)
             ranks[q.id] = next((i for i, h in enumerate(hits, 1) if is_relevant(h, q)), None)
         kinds = sorted({q.kind for q in questions})
         by_kind = {k: (*_scores([q for q in questions if q.kind == k], ranks),

@@ -33,7 +33,7 @@ from index.sqlite_store import PassageRecord, Source, SQLiteStore
 
 from .models import IngestResult
 
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 FORMAT_RANK = {"pdf": 4, "docx": 3, "html": 2, "text": 1}
 NO_PAGES = " utan sidnummer"  # appended to a source's format when the file records no pages
 
@@ -183,7 +183,7 @@ class Ingester:
         def content_hash(text: str) -> str:
             return hashlib.sha256(f"{name}\n{text}".encode()).hexdigest()
 
-        texts = [(p.indexed_text, p.sentence_texts_for_index) for p in passages]
+        texts = [(p.embedded_text, p.sentence_texts_for_index) for p in passages]
         all_texts = [t for own, parts in texts for t in (own, *parts)]
         hashes = {t: content_hash(t) for t in all_texts}
         vectors = self.store.cached_vectors(hashes.values())

@@ -10,6 +10,7 @@ result says that it is not indexed.
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, field, replace
 
 from corpus.models import SectionKind
@@ -56,6 +57,15 @@ class Understood:
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. a municipality that is not indexed
 
 
+def _named_year(text: str, match: re.Match[str]) -> bool:
+    """`Vision 2030`, `Agenda 2030`: a year that is part of a name, or one still to come."""
+    years = [int(y) for y in match.groups() if y]
+    if any(y > date.today().year + 1 for y in years):
+        return True
+    before = text[:match.start()].split()
+    return bool(before) and before[-1][:1].isupper() and match.group(0)[:1].isdigit()
+
+
 def _cut(text: str, start: int, end: int) -> str:
     return re.sub(r"\s+", " ", (text[:start] + " " + text[end:])).strip()
 
@@ -94,7 +104,7 @@ def understand(question: str, given: Filters, indexed: dict[str, str], sections:
 
     if filters.year_from is None and filters.year_to is None:
         for pattern, convert in _YEAR_FORMS:
-            match = pattern.search(topic)
+            match = next((m for m in pattern.finditer(topic) if not _named_year(topic, m)), None)
             if match:
                 start, end = convert(*match.groups())
                 if start and end and start > end:

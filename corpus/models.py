@@ -164,8 +164,25 @@ class Passage:
         return f"{self.heading}\n{self.text}"
 
     @property
+    def context(self) -> str:
+        """The heading without the report's name and year ("Område 2 … · Sammanfattning"):
+        what the embedded texts are prefixed with, so that the same text in the same place of
+        two reports (the generic Allmänt text, a list item, a standard phrase) is embedded once.
+        A question that names a municipality gets it as a filter (assistant/understand.py)."""
+        return " · ".join(self.heading.split(" · ")[1:]) or self.section.label
+
+    @property
+    def embedded_text(self) -> str:
+        """The passage's own vector is made from its full heading (the report's name helps
+        a passage stand for its report), except for the generic Allmänt text, which is the same
+        in every report and is embedded once."""
+        if self.section is SectionKind.ALLMANT:
+            return f"{self.context}\n{self.text}"
+        return self.indexed_text
+
+    @property
     def sentence_texts_for_index(self) -> list[str]:
-        """Units embedded on their own (with the heading) besides the whole passage.
+        """Units embedded on their own (with the context) besides the whole passage.
 
         Small units let a precise question find the one sentence that answers it inside an
         80-word passage; scores, the generic Allmänt text and one-sentence passages gain
@@ -174,4 +191,4 @@ class Passage:
         if self.section in SCORE_SECTIONS or self.section is SectionKind.ALLMANT \
                 or len(self.units) < 2:
             return []
-        return [f"{self.heading}\n{s}" for s in self.sentences]
+        return [f"{self.context}\n{s}" for s in self.sentences]

@@ -30,7 +30,9 @@ def _fingerprint(home: Path) -> str:
 
 def test_search_json_contract(built_home):
     result = run_cli("search", "medborgardialog", "--top", "4", "--json", home=built_home, check=True)
-    hits = json.loads(result.stdout)
+    answer = json.loads(result.stdout)
+    assert answer["query"] == "medborgardialog" and answer["filters_applied"] == []
+    hits = answer["hits"]
     assert len(hits) == 4
     for hit in hits:
         assert HIT_FIELDS <= hit.keys()
@@ -41,7 +43,7 @@ def test_search_json_contract(built_home):
 def test_search_with_filters(built_home):
     result = run_cli("search", "förbättra uppföljningen", "--area", "5", "--section", "forbattringsmojligheter",
                      "--municipality", "Enköping", "--year", "2016", "--json", home=built_home, check=True)
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)["hits"]
     assert hits and {(h["area"], h["section"]) for h in hits} == {(5, "forbattringsmojligheter")}
 
 
@@ -140,7 +142,7 @@ def test_first_search_on_empty_home_ingests_the_sample(tmp_path):
     result = run_cli("search", "servicedeklarationer", "--json", home=home)
     assert result.returncode == 0, result.stderr
     assert "Indexet är tomt" in result.stderr
-    assert json.loads(result.stdout)[0]["area"] == 2
+    assert json.loads(result.stdout)["hits"][0]["area"] == 2
 
 
 def test_index_built_by_another_model(home_copy):
@@ -159,7 +161,7 @@ def test_index_built_by_another_model(home_copy):
 def test_municipality_filter_on_empty_home_ingests_first(tmp_path):
     result = run_cli("search", "medborgardialog", "--municipality", "Enköping", "--json", home=tmp_path / "h")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["municipality"] == "Enköping"
+    assert json.loads(result.stdout)["hits"][0]["municipality"] == "Enköping"
 
 
 def test_bad_filter_on_empty_home_fails_before_ingesting(tmp_path):
@@ -189,3 +191,24 @@ def test_ingest_display_on_a_terminal_and_in_a_log(capsys):
         else:  # plain lines: one per file, embedding at each quarter
             assert "\r" not in err and "[2/2] /data/b.pdf" in err
             assert err.count("bäddar in") == 5
+
+
+def test_filters_read_from_the_question_are_shown_and_can_be_switched_off(built_home):
+    result = run_cli("search", "förbättringsområden inom ledarskap i Enköping 2016", "--json",
+                     home=built_home, check=True)
+    answer = json.loads(result.stdout)
+    assert {f["kind"]: f["value"] for f in answer["filters_applied"]} == {
+        "municipality": "Enköping", "year": "2016", "section": "forbattringsmojligheter"}
+    assert answer["hits"] and {h["section"] for h in answer["hits"]} == {"forbattringsmojligheter"}
+    shown = run_cli("search", "förbättringsområden i Enköping", home=built_home, check=True).stdout
+    assert shown.startswith("Filter ur frågan: kommun Enköping (”Enköping”), avsnitt forbattringsmojligheter")
+    plain = json.loads(run_cli("search", "förbättringsområden i Enköping", "--no-auto-filters", "--json",
+                               home=built_home, check=True).stdout)
+    assert plain["filters_applied"] == [] and len({h["section"] for h in plain["hits"]}) > 1
+    asked = json.loads(run_cli("ask", "Vilka styrkor har Enköping inom område 2?", "--json",
+                               home=built_home, check=True).stdout)
+    assert {f["kind"] for f in asked["filters_applied"]} == {"municipality", "area", "section"}
+    assert {c["area"] for c in asked["citations"]} == {2}
+    # A municipality that is not indexed is said, not silently ignored.
+    other = json.loads(run_cli("search", "Lean i Västerås", "--json", home=built_home, check=True).stdout)
+    assert other["notes"] == ["Västerås finns inte bland de indexerade rapporterna"]

@@ -32,6 +32,8 @@ def _applied(question: str, given: Filters = Filters(), sections: bool = True):
     ("förbättringsområden inom Politisk styrning och kontroll",
      {"area": "3", "section": "forbattringsmojligheter"}, "förbättringsområden inom"),
     ("Hur hanteras klagomål?", {}, "Hur hanteras klagomål?"),
+    ("Vad står det i Vision 2030?", {}, "Vad står det i Vision 2030?"),  # a name, not a year
+    ("Agenda 2030 och hållbarhet", {}, "Agenda 2030 och hållbarhet"),
 ])
 def test_filters_from_the_question(question, expected, topic):
     understood, applied = _applied(question)
