@@ -43,7 +43,7 @@ from .stance import SECTION_WEIGHT, Stance, stance_of
 # Dense relevance: 0 at OFFSET above the median similarity of the units in scope (the query's
 # own baseline: e5 similarities are compressed and shift from query to query), 1 at OFFSET + SPAN.
 RELEVANCE_OFFSET = 0.01
-RELEVANCE_SPAN = 0.04
+RELEVANCE_SPAN = 0.05
 CANDIDATE_MARGIN = 0.02  # units this far below the floor are still read for their words
 PREFIX_MIN = 5  # a topic stem this long also matches compounds it begins or ends
 LEXICAL_WEIGHT = 0.5  # relevance = max(dense, LEXICAL_WEIGHT * dense + (1 - LEXICAL_WEIGHT) * coverage)
