@@ -22,6 +22,7 @@ memory: 300 reports are about 60,000 units, 90 MB as float32.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import statistics
@@ -39,23 +40,20 @@ from .lexical_query import LexicalQuery
 from .models import Hit
 from .stance import SECTION_WEIGHT, Stance, stance_of
 
-# Tuned on the generator's phrasing pool "a" (seed 11) only; see `kompass eval --examples`.
-# Dense relevance: 0 at OFFSET above the median similarity of the units in scope (the query's
-# own baseline: e5 similarities are compressed and shift from query to query), 1 at OFFSET + SPAN.
+# Tuned on the generator's phrasing pool "a" (seeds 11 and 12) only; `kompass eval --examples`
+# reports pool "b" (seed 2026). Dense relevance is 0 at OFFSET above the median similarity of
+# the units in scope (the query's own baseline: e5 similarities are compressed and shift from
+# query to query) and 1 at OFFSET + SPAN.
 RELEVANCE_OFFSET = 0.01
 RELEVANCE_SPAN = 0.05
-CANDIDATE_MARGIN = 0.02  # units this far below the floor are still read for their words
 PREFIX_MIN = 5  # a topic stem this long also matches compounds it begins or ends
 LEXICAL_WEIGHT = 0.5  # relevance = max(dense, LEXICAL_WEIGHT * dense + (1 - LEXICAL_WEIGHT) * coverage)
 MIN_RELEVANCE = 0.2  # below: not about the topic
 UNKNOWN_TOPIC = 0.04  # without a known word, the best unit must be this far above the median
-SCORE_WEIGHT = 2.0
+OTHER_AREA = 0.5  # relevance of a unit outside the topic's area (chapters 1-2 have no area)
+ANCHOR_LEXICAL = 0.05  # weight of a sub-question's words beside its embedding
+SCORE_WEIGHT = 2.0  # strength = text + SCORE_WEIGHT * scores
 AREA_SHARE = 0.3  # of the score part: the area's score; the rest is the sub-question's
-OTHER_AREA = 0.5  # relevance of a unit outside the topic's area
-ANCHOR_LEXICAL = 0.05
-DENSE_ONLY = 1.0  # relevance from the embedding alone when the topic's words occur in the corpus
-OTHER_TOPIC = 1.0  # relevance of a unit nearer another sub-question of the area than the topic's
-NEAREST_SLACK = 0.0  # weight of a sub-question's words beside its embedding
 SECOND, THIRD = 0.3, 0.15
 MIN_STRENGTH = 0.2
 
@@ -128,11 +126,18 @@ class Units:
         index = {r: i for i, r in enumerate(reports)}
         self.report = np.array([index[r[2]] for r in rows], dtype=np.int32)
         self.area = [r[3] for r in rows]
+        self.area_number = np.array([r[3] or 0 for r in rows], dtype=np.int16)  # 0: no area
         self.section = [r[4] for r in rows]
         self.weight = np.array([SECTION_WEIGHT.get(r[4], 0.8) for r in rows], dtype=np.float32)
         self.text = [r[5] for r in rows]
         self.pages = [(r[6], r[7]) for r in rows]
-        self._terms: dict[int, frozenset[str]] = {}
+        # Which units hold each term: the topic's words are looked up here, not per unit.
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, text in enumerate(self.text):
+            for term in set(terms(text)):
+                postings[term].append(i)
+        self.term_units = {t: np.array(ids, dtype=np.int32) for t, ids in postings.items()}
+        self.vocabulary = sorted(self.term_units)
         self.report_meta: dict[str, tuple[str, str, int | None]] = {
             row[0]: (row[1], row[2], row[3])
             for row in store.db.execute("SELECT report_id, municipality, display_name, year FROM reports")}
@@ -165,11 +170,43 @@ class Units:
         self.anchor_terms = [frozenset(terms(t)) for t in self.anchor_texts]
         self.anchor_vectors: np.ndarray | None = None
 
-    def terms_of(self, i: int) -> frozenset[str]:
-        found = self._terms.get(i)
-        if found is None:
-            found = self._terms[i] = frozenset(terms(self.text[i]))
-        return found
+    def units_with(self, stem: str) -> np.ndarray:
+        """Units holding `stem`, or (for a stem of PREFIX_MIN letters or more) a compound that
+        begins or ends with it ("hållb" in "hållbarhetsarbet", "deklaration" in
+        "servicedeklaration")."""
+        found = [self.term_units[stem]] if stem in self.term_units else []
+        if len(stem) >= PREFIX_MIN:
+            start = bisect.bisect_left(self.vocabulary, stem)
+            while start < len(self.vocabulary) and self.vocabulary[start].startswith(stem):
+                if self.vocabulary[start] != stem:
+                    found.append(self.term_units[self.vocabulary[start]])
+                start += 1
+            found += [self.term_units[t] for t in self._ending_with(stem)]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+
+    def _ending_with(self, stem: str) -> list[str]:
+        if not hasattr(self, "_reversed"):
+            self._reversed = sorted(t[::-1] for t in self.vocabulary)
+        key = stem[::-1]
+        out = []
+        start = bisect.bisect_left(self._reversed, key)
+        while start < len(self._reversed) and self._reversed[start].startswith(key):
+            if self._reversed[start] != key:
+                out.append(self._reversed[start][::-1])
+            start += 1
+        return out
+
+    def coverage(self, lexical: LexicalQuery) -> np.ndarray:
+        """Every unit's idf-weighted share of the topic's concepts (see `topic_coverage`)."""
+        total = sum(c.idf for c in lexical.concepts)
+        out = np.zeros(len(self.text), dtype=np.float32)
+        if not total:
+            return out
+        for concept in lexical.concepts:
+            held = [self.units_with(alt) for alt in concept.alternatives]
+            if held:
+                out[np.unique(np.concatenate(held))] += concept.idf / total
+        return out
 
 
 def _by_area(areas: dict[str, dict[int, tuple]]) -> dict[int, list[int]]:
@@ -233,9 +270,9 @@ class _Scored:
 
 
 def rank_reports(units: Units, vector: np.ndarray, lexical: LexicalQuery, allowed: np.ndarray | None,
-                 lexical_passages: np.ndarray, anchor: "Anchor | None") -> dict[int, list[_Scored]]:
-    """The relevant, scored units of each report (by report index). `lexical_passages`: the
-    passages that hold a word of the topic (all of them, not a top-k)."""
+                 anchor: Anchor | None) -> dict[int, list[_Scored]]:
+    """The relevant, scored units of each report (by report index): every unit in scope is
+    weighed, by its embedding and by the topic's words it holds."""
     sims = units.vectors @ vector.astype(np.float32)
     mask = units.weight > 0
     if allowed is not None:
@@ -248,43 +285,21 @@ def rank_reports(units: Units, vector: np.ndarray, lexical: LexicalQuery, allowe
     floor = median + RELEVANCE_OFFSET
     dense = np.clip((sims - floor) / RELEVANCE_SPAN, 0.0, 1.0)
     if anchor is not None:  # units outside the topic's area (chapters 1-2 have none) count less
-        outside = np.array([a is not None and a != anchor.area for a in units.area])
+        outside = (units.area_number != 0) & (units.area_number != anchor.area)
         dense = np.where(outside, dense * OTHER_AREA, dense)
-    # Units worth a closer look: some dense relevance, or in a passage that holds a topic word.
-    candidates = np.flatnonzero(mask & (sims >= floor - CANDIDATE_MARGIN))
-    if len(lexical_passages):
-        candidates = np.union1d(candidates, np.flatnonzero(mask & np.isin(units.passage, lexical_passages)))
+    else:
+        outside = None
+    coverage = units.coverage(lexical)
+    if outside is not None:
+        coverage = np.where(outside, coverage * OTHER_AREA, coverage)
+    relevance = np.maximum(dense, LEXICAL_WEIGHT * dense + (1 - LEXICAL_WEIGHT) * coverage)
+    relevant = np.flatnonzero(mask & (relevance >= MIN_RELEVANCE))
     topic = frozenset(t for c in lexical.concepts for t in c.alternatives)
-    exact = bool(lexical.match_terms) and DENSE_ONLY < 1
-    nearest = None
-    if anchor is not None and OTHER_TOPIC < 1:
-        # Does each candidate speak to the topic's own sub-question or Rubrik rather than to
-        # another one of its area? (The area's anchors, nearest by embedding.)
-        own = [j for j, key in enumerate(units.anchor_keys) if key[1] == anchor.area]
-        mine = [j for j in own if units.anchor_texts[j] in (anchor.text,) or units.anchor_keys[j][0] == anchor.question]
-        if own and mine:
-            sims_a = units.vectors[candidates] @ units.anchor_vectors[own].T
-            best_own = sims_a.max(axis=1)
-            best_mine = sims_a[:, [own.index(j) for j in mine]].max(axis=1)
-            nearest = np.ones(len(units.text), dtype=bool)
-            nearest[candidates] = best_mine >= best_own - NEAREST_SLACK
     per_report: dict[int, list[_Scored]] = defaultdict(list)
-    for i in candidates.tolist():
-        coverage = topic_coverage(lexical, units.terms_of(i))
-        d = float(dense[i])
-        if anchor is not None and units.area[i] is not None and units.area[i] != anchor.area:
-            coverage *= OTHER_AREA
-        if exact:  # the topic's own words are in the corpus: a unit without them counts less
-            d *= DENSE_ONLY
-        if anchor is not None and nearest is not None and not nearest[i]:
-            d *= OTHER_TOPIC
-            coverage *= OTHER_TOPIC
-        relevance = max(d, LEXICAL_WEIGHT * d + (1 - LEXICAL_WEIGHT) * coverage)
-        if relevance < MIN_RELEVANCE:
-            continue
+    for i in relevant.tolist():
         stance = stance_of(units.text[i], units.section[i], topic, terms)
-        per_report[int(units.report[i])].append(
-            _Scored(i, relevance, stance, relevance * float(units.weight[i]) * stance.value))
+        r = float(relevance[i])
+        per_report[int(units.report[i])].append(_Scored(i, r, stance, r * float(units.weight[i]) * stance.value))
     return per_report
 
 
@@ -310,6 +325,7 @@ class Anchor:
 
     area: int
     text: str
+    index: int  # in Units.anchor_keys
     question: str | None  # fold() of the best sub-question text in that area, if any
     score: float
 
@@ -325,7 +341,7 @@ def find_anchor(units: Units, vector: np.ndarray, lexical: LexicalQuery) -> Anch
     questions = {k[0] for k in units.anchor_keys if k[1] == area and k[0] in units.question_median}
     in_area = [i for i, k in enumerate(units.anchor_keys) if k[1] == area and k[0] in questions]
     question = units.anchor_keys[max(in_area, key=lambda i: scores[i])][0] if in_area else None
-    return Anchor(area, units.anchor_texts[best], question, float(scores[best]))
+    return Anchor(area, units.anchor_texts[best], best, question, float(scores[best]))
 
 
 def text_strength(scored: list[_Scored]) -> tuple[float, float, float]:

@@ -231,11 +231,9 @@ class Kompass:
         units = self._units.get(self.embedder)
         allowed = None if filters == Filters() else self.store.filtered_ids(filters)
         lexical = analyse(understood.topic, self.store)
-        lexical_passages = np.array([pid for pid, _ in self.search_copy.lexical(
-            list(lexical.match_terms), filters, 1_000_000)], dtype=np.int64)
         vector = self.embedder.embed_query(understood.topic)
         anchor = find_anchor(units, vector, lexical)
-        per_report = rank_reports(units, vector, lexical, allowed, lexical_passages, anchor)
+        per_report = rank_reports(units, vector, lexical, allowed, anchor)
         if allowed is None:
             in_scope = set(range(len(units.report_names)))
         else:

@@ -77,8 +77,14 @@ def main() -> None:
     started = time.perf_counter()
     env = {**os.environ, "KOMPASS_HOME": str(home)}
     import subprocess
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(reports)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", *map(str, sorted(reports.glob("*.txt")))],
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=open(folder / "ingest.log", "w"))
+    log = (folder / "ingest.log").read_text()
+    import re
+    embedded = sum(int(m) for m in re.findall(r"\((\d+) texter inbäddade", log))
+    reused = sum(int(m) for m in re.findall(r"(\d+) återanvända\)", log))
+    if embedded or reused:
+        print(f"ingest: {embedded} texts embedded, {reused} reused (repeated text is embedded once)")
     print(f"ingest (or check) of {args.count} reports: {time.perf_counter() - started:.1f} s")
 
     kompass = Kompass(Config.from_env(home=home))
