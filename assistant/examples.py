@@ -36,6 +36,7 @@ from corpus.taxonomy import fold
 from index.lexical import terms
 from index.sqlite_store import SQLiteStore
 
+from .ingest import topic_hash
 from .lexical_query import LexicalQuery
 from .models import Hit
 from .stance import SECTION_WEIGHT, Stance, stance_of
@@ -50,7 +51,8 @@ PREFIX_MIN = 5  # a topic stem this long also matches compounds it begins or end
 LEXICAL_WEIGHT = 0.5  # relevance = max(dense, LEXICAL_WEIGHT * dense + (1 - LEXICAL_WEIGHT) * coverage)
 MIN_RELEVANCE = 0.2  # below: not about the topic
 UNKNOWN_TOPIC = 0.04  # without a known word, the best unit must be this far above the median
-OTHER_AREA = 0.5  # relevance of a unit outside the topic's area (chapters 1-2 have no area)
+OTHER_AREA = 0.5  # dense relevance of a unit outside the topic's area (chapters 1-2 have none);
+# one that holds the topic's words keeps their full weight
 ANCHOR_LEXICAL = 0.05  # weight of a sub-question's words beside its embedding
 SCORE_WEIGHT = 2.0  # strength = text + SCORE_WEIGHT * scores
 AREA_SHARE = 0.3  # of the score part: the area's score; the rest is the sub-question's
@@ -237,7 +239,12 @@ class UnitCache:
             if units is None or units.signature != self.store.signature():
                 units = Units(self.store)
                 missing = [t for t in units.anchor_texts if t not in self._anchor_vectors]
-                if missing:  # a few dozen short texts per question set, embedded once
+                if missing:  # embedded at ingest (topic_vectors); an index from before that: here
+                    hashes = {t: topic_hash(embedder.name, t) for t in missing}
+                    stored = self.store.topic_vectors(hashes.values())
+                    self._anchor_vectors.update({t: stored[h] for t, h in hashes.items() if h in stored})
+                    missing = [t for t in missing if hashes[t] not in stored]
+                if missing:
                     self._anchor_vectors.update(zip(missing, embedder.embed_passages(missing)))
                 units.anchor_vectors = np.array([self._anchor_vectors[t] for t in units.anchor_texts],
                                                 dtype=np.float32).reshape(len(units.anchor_texts), -1)
@@ -290,8 +297,6 @@ def rank_reports(units: Units, vector: np.ndarray, lexical: LexicalQuery, allowe
     else:
         outside = None
     coverage = units.coverage(lexical)
-    if outside is not None:
-        coverage = np.where(outside, coverage * OTHER_AREA, coverage)
     relevance = np.maximum(dense, LEXICAL_WEIGHT * dense + (1 - LEXICAL_WEIGHT) * coverage)
     relevant = np.flatnonzero(mask & (relevance >= MIN_RELEVANCE))
     topic = frozenset(t for c in lexical.concepts for t in c.alternatives)
@@ -449,7 +454,8 @@ def build_examples(units: Units, per_report: dict[int, list[_Scored]], anchor: A
         if key in seen or (year or -1) != latest_year[key]:
             continue  # ranked by its latest report (an earlier strong one is shown with it)
         seen.add(key)
-        evidence_units = sorted((s for s in scored if s.weight > 0), key=lambda s: -s.weight)[:3]
+        # The most on-topic positive units first (then the strongest).
+        evidence_units = sorted((s for s in scored if s.weight > 0), key=lambda s: (-s.relevance, -s.weight))[:3]
         hits = hits_for([int(units.passage[s.unit]) for s in evidence_units])
         evidence = [Evidence(hits[int(units.passage[s.unit])], units.text[s.unit], *units.pages[s.unit],
                              s.stance.label, s.stance.cue, s.relevance, s.weight)

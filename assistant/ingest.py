@@ -45,6 +45,10 @@ def rank(source_format: str) -> int:
     return FORMAT_RANK[source_format]
 
 
+def topic_hash(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\ntopic\n{text}".encode()).hexdigest()
+
+
 class Listener(Protocol):
     def file_started(self, index: int, total: int, path: str) -> None: ...
     def embedding(self, done: int, total: int) -> None: ...
@@ -146,6 +150,7 @@ class Ingester:
             self.store.replace_report(report, records, source)
             result.passages, result.embedded = len(records), embedded
             result.reused = sum(1 + sum(u is not None for u in r.unit_vectors) for r in records) - embedded
+            result.embedded += self.embed_topics(report)
         except KompassError as exc:
             result.error = str(exc)
         finally:
@@ -175,6 +180,19 @@ class Ingester:
             else:
                 self.store.remove_report(source.report_id)
         return results
+
+    def embed_topics(self, report) -> int:
+        """The report's sub-question texts and Rubriker, embedded once across reports (goda
+        exempel looks for a query's topic among them); returns how many were new."""
+        texts = sorted({q.question for a in report.areas for q in a.questions if q.question}
+                       | {r for a in report.areas for r in a.rubriker if len(r) > 3})
+        hashes = {t: topic_hash(self.embedder.name, t) for t in texts}
+        known = self.store.topic_vectors(hashes.values())
+        todo = [t for t in texts if hashes[t] not in known]
+        if todo:
+            vectors = self.embedder.embed_passages(todo)
+            self.store.put_topic_vectors((hashes[t], t, v) for t, v in zip(todo, vectors))
+        return len(todo)
 
     def embed(self, passages: list[Passage], listener: Listener) -> tuple[list[PassageRecord], int]:
         """Vectors for passages and their sentences; text already in the index is not re-embedded."""

@@ -1,7 +1,7 @@
 """The index schema as named migrations, applied in order and recorded in `migrations`."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _execute_script(db, script: str) -> None:
@@ -100,5 +100,12 @@ def _m003_fast_query_path(db, dim: int) -> None:
                    (("generation", "1"), ("index_id", uuid.uuid4().hex), ("next_passage_id", str(top + 1))))
 
 
+def _m004_topic_vectors(db, dim: int) -> None:
+    """Vectors of the reports' sub-question texts and Rubriker (goda exempel finds a query's
+    topic among them), by content hash: the same question set is embedded once."""
+    db.execute("CREATE TABLE topic_vectors (content_hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
+               "embedding BLOB NOT NULL)")
+
+
 MIGRATIONS = [("m001_initial", _m001_initial), ("m002_sources", _m002_sources),
-              ("m003_fast_query_path", _m003_fast_query_path)]
+              ("m003_fast_query_path", _m003_fast_query_path), ("m004_topic_vectors", _m004_topic_vectors)]

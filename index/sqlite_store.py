@@ -24,8 +24,16 @@ from .filters import Filters
 from .lexical import fts_query, terms
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["Filters", "PassageRecord", "SQLiteStore", "Source", "StoredPassage", "StoredSentence",
-           "SCHEMA_VERSION", "sqlite3"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Filters",
+    "PassageRecord",
+    "SQLiteStore",
+    "Source",
+    "StoredPassage",
+    "StoredSentence",
+    "sqlite3",
+]
 
 
 def _sqlite_module():
@@ -524,6 +532,18 @@ class SQLiteStore:
             ok = (where < len(pids)) & (pids[np.minimum(where, len(pids) - 1)] == owners[borrowed])
             matrix[borrowed[ok]] = pvectors[where[ok]]
         return [r[:8] for r in rows], matrix
+
+    def topic_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of sub-question texts and Rubriker, by content hash."""
+        rows = self._select_in("SELECT content_hash, embedding FROM topic_vectors WHERE content_hash IN ({marks})",
+                               list(hashes))
+        return {h: np.frombuffer(blob, dtype=np.float32).copy() for h, blob in rows}
+
+    def put_topic_vectors(self, rows: Iterable[tuple[str, str, np.ndarray]]) -> None:
+        """(content hash, text, vector) rows; a text already stored is kept."""
+        with self.transaction():
+            self.db.executemany("INSERT OR IGNORE INTO topic_vectors VALUES (?,?,?)",
+                                ((h, t, _blob(v)) for h, t, v in rows))
 
     def question_rows(self) -> list[tuple]:
         """(report id, canonical area, number, question, achieved, maximum, percent, page) of

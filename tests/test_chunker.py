@@ -51,4 +51,7 @@ def test_sentence_units_are_embedded_only_where_they_help(report):
             assert p.sentence_texts_for_index == []
     summary = next(p for p in passages if p.section is SectionKind.SAMMANFATTNING and len(p.sentences) > 1)
     assert all(re.match(r"Område \d ", t) for t in summary.sentence_texts_for_index)
-    assert summary.embedded_text.startswith("Område ") and "Enköping" not in summary.context
+    # The passage keeps its report's name; its units and the generic Allmänt text do not.
+    assert summary.embedded_text.startswith("Enköpings kommun 2016 · Område") and "Enköping" not in summary.context
+    allmant = next(p for p in passages if p.section is SectionKind.ALLMANT)
+    assert allmant.embedded_text.startswith("Område ")

