@@ -268,7 +268,9 @@ def _examples(kompass, args) -> int:
         for evidence in example.evidence:
             print(f"   – ”{evidence.quote}” ({evidence.hit.source_label(evidence.page, evidence.page_end)})")
         if example.earlier:
-            print("   Tidigare: " + ", ".join(f"{e['year']} (styrka {e['strength']:.2f})" for e in example.earlier))
+            print("   Tidigare: " + ", ".join(
+                f"{e['year']} (styrka {e['strength']:.2f})" if e["strength"] is not None
+                else f"{e['year']} (ingen styrka belagd)" for e in example.earlier))
     if result.lacking:
         print("\nSaknas eller behöver utvecklas enligt rapporten:")
         for item in result.lacking:

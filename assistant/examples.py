@@ -140,6 +140,7 @@ class Units:
                 postings[term].append(i)
         self.term_units = {t: np.array(ids, dtype=np.int32) for t, ids in postings.items()}
         self.vocabulary = sorted(self.term_units)
+        self._reversed = sorted(t[::-1] for t in self.vocabulary)  # for compounds ending in a stem
         self.report_meta: dict[str, tuple[str, str, int | None]] = {
             row[0]: (row[1], row[2], row[3])
             for row in store.db.execute("SELECT report_id, municipality, display_name, year FROM reports")}
@@ -187,8 +188,6 @@ class Units:
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
 
     def _ending_with(self, stem: str) -> list[str]:
-        if not hasattr(self, "_reversed"):
-            self._reversed = sorted(t[::-1] for t in self.vocabulary)
         key = stem[::-1]
         out = []
         start = bisect.bisect_left(self._reversed, key)
@@ -460,9 +459,12 @@ def build_examples(units: Units, per_report: dict[int, list[_Scored]], anchor: A
         evidence = [Evidence(hits[int(units.passage[s.unit])], units.text[s.unit], *units.pages[s.unit],
                              s.stance.label, s.stance.cue, s.relevance, s.weight)
                     for s in evidence_units if int(units.passage[s.unit]) in hits]
-        earlier = [{"report_id": units.report_names[o[1]], "year": meta[units.report_names[o[1]]][2],
-                    "strength": round(o[0], 3)}
-                   for o in by_municipality[key] if o[1] != r]
+        # Every earlier report in scope, with its strength (None: it shows no strength here).
+        strengths = {o[1]: round(o[0], 3) for o in by_municipality[key]}
+        earlier = sorted(({"report_id": units.report_names[o], "year": meta[units.report_names[o]][2],
+                           "strength": strengths.get(o)}
+                          for o in in_scope if o != r and fold(meta[units.report_names[o]][0]) == key),
+                         key=lambda e: -(e["year"] or 0))
         explanation = explain(parts, used, evidence)
         examples.append(Example(name, display, year, report_id, round(strength, 3), parts,
                                 explanation, used, evidence, earlier))
