@@ -395,10 +395,14 @@ class ExamplesResult:
     def message(self) -> str:
         if self.reports_considered == 0:
             return "Inga rapporter matchar filtren."
+        n = self.reports_considered
         if not self.examples:
-            return (f"Ingen av de {self.reports_considered} rapporterna beskriver kommunen som stark på "
-                    f"detta ({self.topic}).")
-        return f"{len(self.examples)} kommuner är goda exempel bland {self.reports_considered} rapporter."
+            if n == 1:
+                return f"Rapporten beskriver inte kommunen som stark på detta ({self.topic})."
+            return f"Ingen av de {n} rapporterna beskriver kommunen som stark på detta ({self.topic})."
+        found = ("1 kommun är ett gott exempel" if len(self.examples) == 1
+                 else f"{len(self.examples)} kommuner är goda exempel")
+        return f"{found} bland {n} {'rapport' if n == 1 else 'rapporter'}."
 
     def to_dict(self) -> dict[str, object]:
         return {"query": self.query, "topic": self.topic,

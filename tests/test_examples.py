@@ -21,7 +21,7 @@ def test_servicedeklarationer_are_missing_in_the_sample(kompass):
     as lacking them, with the sentence that says so."""
     result = kompass.examples("Vem arbetar bra med servicedeklarationer?")
     assert result.examples == []
-    assert "Ingen av de 1 rapporterna" in result.message
+    assert result.message == "Rapporten beskriver inte kommunen som stark på detta (servicedeklarationer)."
     [lacking] = result.lacking
     assert lacking["report_id"] == "enkoping-2016" and lacking["page"] == 8
     assert "inte tagit fram några servicedeklarationer" in lacking["quote"]
