@@ -246,7 +246,7 @@ class UnitCache:
                 if missing:
                     self._anchor_vectors.update(zip(missing, embedder.embed_passages(missing)))
                 units.anchor_vectors = np.array([self._anchor_vectors[t] for t in units.anchor_texts],
-                                                dtype=np.float32).reshape(len(units.anchor_texts), -1)
+                                                dtype=np.float32).reshape(len(units.anchor_texts), embedder.dim)
                 self._units = units
             return units
 
