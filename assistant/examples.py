@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpus.taxonomy import fold
+from corpus.taxonomy import area_name, fold
 from index.lexical import terms
 from index.sqlite_store import SQLiteStore
 
@@ -121,13 +121,11 @@ class Units:
         signature = store.signature()
         rows, self.vectors = store.all_units()
         self.signature = signature
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
         self.passage = np.array([r[1] for r in rows], dtype=np.int64)
         reports = sorted({r[2] for r in rows})
         self.report_names = reports
         index = {r: i for i, r in enumerate(reports)}
         self.report = np.array([index[r[2]] for r in rows], dtype=np.int32)
-        self.area = [r[3] for r in rows]
         self.area_number = np.array([r[3] or 0 for r in rows], dtype=np.int16)  # 0: no area
         self.section = [r[4] for r in rows]
         self.weight = np.array([SECTION_WEIGHT.get(r[4], 0.8) for r in rows], dtype=np.float32)
@@ -142,11 +140,13 @@ class Units:
         self.vocabulary = sorted(self.term_units)
         self._reversed = sorted(t[::-1] for t in self.vocabulary)  # for compounds ending in a stem
         self.report_meta: dict[str, tuple[str, str, int | None]] = {
-            row[0]: (row[1], row[2], row[3])
-            for row in store.db.execute("SELECT report_id, municipality, display_name, year FROM reports")}
+            str(r["report_id"]): (str(r["municipality"]), str(r["display_name"]), r["year"])
+            for r in store.report_rows()}
         self.areas: dict[str, dict[int, tuple[int | None, int | None]]] = defaultdict(dict)
-        for row in store.db.execute("SELECT report_id, area, score, page FROM areas"):
-            self.areas[row[0]][row[1]] = (row[2], row[3])
+        rubriker_of: list[tuple[int, str]] = []
+        for report_id, area, score, page, rubriker in store.area_table():
+            self.areas[report_id][area] = (score, page)
+            rubriker_of += [(area, r) for r in json.loads(rubriker or "[]")]
         self.questions: dict[str, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
         for report_id, area, number, question, achieved, maximum, percent, page in store.question_rows():
             self.questions[report_id][area].append((number, question, achieved, maximum, percent, page))
@@ -164,10 +164,9 @@ class Units:
             for area, rows_ in per_area.items():
                 for _, question, *_ in rows_:
                     anchors.setdefault((fold(question), area), question)
-        for report_id, area, rubriker in store.db.execute("SELECT report_id, area, rubriker FROM areas"):
-            for rubrik in json.loads(rubriker or "[]"):
-                if len(rubrik) > 3:
-                    anchors.setdefault((fold(rubrik), area), rubrik)
+        for area, rubrik in rubriker_of:
+            if len(rubrik) > 3:
+                anchors.setdefault((fold(rubrik), area), rubrik)
         self.anchor_keys = sorted(anchors)
         self.anchor_texts = [anchors[k] for k in self.anchor_keys]
         self.anchor_terms = [frozenset(terms(t)) for t in self.anchor_texts]
@@ -329,9 +328,7 @@ class Anchor:
 
     area: int
     text: str
-    index: int  # in Units.anchor_keys
     question: str | None  # fold() of the best sub-question text in that area, if any
-    score: float
 
 
 def find_anchor(units: Units, vector: np.ndarray, lexical: LexicalQuery) -> Anchor | None:
@@ -345,7 +342,7 @@ def find_anchor(units: Units, vector: np.ndarray, lexical: LexicalQuery) -> Anch
     questions = {k[0] for k in units.anchor_keys if k[1] == area and k[0] in units.question_median}
     in_area = [i for i, k in enumerate(units.anchor_keys) if k[1] == area and k[0] in questions]
     question = units.anchor_keys[max(in_area, key=lambda i: scores[i])][0] if in_area else None
-    return Anchor(area, units.anchor_texts[best], best, question, float(scores[best]))
+    return Anchor(area, units.anchor_texts[best], question)
 
 
 def text_strength(scored: list[_Scored]) -> tuple[float, float, float]:
@@ -359,7 +356,6 @@ def text_strength(scored: list[_Scored]) -> tuple[float, float, float]:
 def score_part(units: Units, report_id: str, anchor: Anchor | None) -> tuple[float, list[ScoreUsed]]:
     """The topic's area and sub-question scores in this report against the corpus median, as a
     number around 0 (+0.5 for a score 50 points above the median)."""
-    from corpus.taxonomy import area_name
     if anchor is None or anchor.area not in units.areas.get(report_id, {}):
         return 0.0, []
     area = anchor.area

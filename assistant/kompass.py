@@ -12,6 +12,7 @@ import numpy as np
 import corpus
 from corpus.errors import InputError, KompassError
 from corpus.models import SectionKind
+from corpus.municipalities import lookup
 from corpus.taxonomy import fold, parse_area_argument
 from index.dense import DenseRetriever
 from index.embedder import Embedder, load_embedder
@@ -137,8 +138,9 @@ class Kompass:
         if municipality:
             known = self.store.municipality_keys()
             key = fold(municipality)
-            if key not in known and key.endswith("s") and key[:-1] in known:
-                key = key[:-1]  # "Enköpings" → "enköping"
+            place = lookup(municipality)  # any form of the 290: "Enköpings", "Västerås stad"
+            if key not in known and place is not None:
+                key = fold(place.name)
             if key not in known:
                 names = ", ".join(sorted(known.values())) or "inga"
                 raise InputError(f"okänd kommun {municipality!r}; indexerade kommuner: {names}")

@@ -545,6 +545,10 @@ class SQLiteStore:
             self.db.executemany("INSERT OR IGNORE INTO topic_vectors VALUES (?,?,?)",
                                 ((h, t, _blob(v)) for h, t, v in rows))
 
+    def area_table(self) -> list[tuple]:
+        """(report id, canonical area, score, page, Rubriker as JSON) of every area in the index."""
+        return self.db.execute("SELECT report_id, area, score, page, rubriker FROM areas").fetchall()
+
     def question_rows(self) -> list[tuple]:
         """(report id, canonical area, number, question, achieved, maximum, percent, page) of
         every chapter 4 sub-question in the index."""
