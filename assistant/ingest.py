@@ -33,7 +33,7 @@ from index.sqlite_store import PassageRecord, Source, SQLiteStore
 
 from .models import IngestResult
 
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 FORMAT_RANK = {"pdf": 4, "docx": 3, "html": 2, "text": 1}
 NO_PAGES = " utan sidnummer"  # appended to a source's format when the file records no pages
 

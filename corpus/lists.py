@@ -12,6 +12,12 @@ Where the continuation of a page splits into left and right is not marked in the
 the split point that best separates strength-like items from improvement-like ones (imperative
 verbs, "förbättringsområde", questions … versus "gott exempel", "tydlig", "finns" …). Issue 3's
 PDF reader gets the columns from positions and does not need this.
+
+An item broken at the page end goes on in lower case on the next page, in its own column's
+part: a left item right at the page's start, a right item after the page's left items. Short
+pieces that no bullet is made of join a neighbour: a tail after a full stop (`… personalpolitik.
+Strategierna på plats`), a one-word label before its item (`Projekt Skolkommission …`), verbs
+still waiting for their object (`Inventera och utveckla Kommunens samarbete …`).
 """
 from __future__ import annotations
 
@@ -40,6 +46,14 @@ _IMPERATIVES = {
     "göra", "definiera", "mät", "mäta", "följ", "följa", "tydligare", "bättre", "mer", "fler",
     "ökad", "ökat", "behov", "vill", "utvecklingsområde",
 }
+# The imperatives above that are verbs (the rest are adverbs and nouns that open suggestions).
+_VERBS = _IMPERATIVES - {"tydligare", "bättre", "mer", "fler", "ökad", "ökat", "behov", "vill",
+                         "utvecklingsområde"}
+_COORDINATORS = {"och", "samt", "eller", "&"}
+# Words in a fragment too short to be a bullet: a tail after a full stop ("Strategierna på
+# plats", "Gott exempel") or bare verbs ("Inventera och utveckla").
+_MAX_FRAGMENT_WORDS = 3
+_MAX_LABEL_CHARS = 8  # a one-word label ("Projekt"); one-word items are long compounds
 _IMPROVEMENT_CUES = ("förbättringsområde", "utvecklingsområde", "saknas", "behov", "inte ", "bör ",
                      "kan vara", "ingen ", "inget ", "brist", "vid intervjuerna framfördes")
 _STRENGTH_CUES = ("gott exempel", "goda exempel", "god ", "goda ", "tydlig", "väl ", "aktiv",
@@ -79,7 +93,58 @@ def split_items(text: str, is_proper: Callable[[str], bool]) -> list[str]:
             items.append([token])
         else:
             items[-1].append(token)
-    return [" ".join(item) for item in items]
+    return join_fragments([" ".join(item) for item in items])
+
+
+def unfinished(item: str) -> bool:
+    """The item stops mid-sentence: on a comma, a hyphen or a word no item ends on."""
+    words = item.split()
+    return bool(words) and (item.endswith((",", "-", "–", "/")) or words[-1].lower() in _FUNCTION_WORDS)
+
+
+def _is_verb(word: str) -> bool:
+    word = word.lower().strip(".,;:?!")
+    return word in _VERBS or (word.endswith("era") and len(word) > 5)
+
+
+def _waits_for_object(item: str) -> bool:
+    """Only verbs (`Inventera och utveckla`, `Skapa/sprid`): what they act on comes next."""
+    words = [w for w in re.split(r"[\s/]+", item) if w]
+    return (item[:1].isupper() and len(words) <= _MAX_FRAGMENT_WORDS and _is_verb(words[-1])
+            and all(_is_verb(w) or w.lower() in _COORDINATORS for w in words))
+
+
+def _is_label(item: str) -> bool:
+    """A single short word (`Projekt`): a label for the item it stands before."""
+    return item[:1].isupper() and item.isalpha() and len(item) <= _MAX_LABEL_CHARS
+
+
+def join_fragments(items: list[str]) -> list[str]:
+    """Join pieces too short to be a bullet to their neighbour: a tail of at most three words
+    after a full stop to the item before; a label or bare verbs to the item after."""
+    joined: list[str] = []
+    for item in items:
+        if joined and joined[-1].endswith(".") and len(item.split()) <= _MAX_FRAGMENT_WORDS \
+                and not item.endswith((".", "?", "!")):
+            joined[-1] = f"{joined[-1]} {item}"
+        elif joined and (_is_label(joined[-1]) or _waits_for_object(joined[-1])):
+            joined[-1] = f"{joined[-1]} {item}"
+        else:
+            joined.append(item)
+    return joined
+
+
+def split_open_tail(item: str) -> tuple[str, str] | None:
+    """`… serviceförvaltningen mål- och resultatansvar` → the whole item and the lower-case text
+    after it that continues another item: the shortest tail that starts with a lower-case word
+    other than a function word, after a word an item can end on."""
+    words = item.split()
+    for i in range(len(words) - 1, 0, -1):
+        word = words[i]
+        if (word[:1].islower() and word.lower() not in _FUNCTION_WORDS
+                and not unfinished(" ".join(words[:i]))):
+            return " ".join(words[:i]), " ".join(words[i:])
+    return None
 
 
 def improvement_score(item: str) -> float:
@@ -132,18 +197,32 @@ def read_two_columns(left: list[Piece], right_and_more: list[Piece],
             # The rest of the item runs on until the next item start.
             head = split_items(text, is_proper)
             if head and head[0][:1].islower():
-                last = styrkor.pop()
-                styrkor.append(ListItem(f"{last.text} {head[0]}", last.page, piece.page))
+                _extend(styrkor, head[0], piece.page)
                 text = text[len(head[0]):].strip()
         items = split_items(text, is_proper) if text else []
-        # A lower-case first item continues whichever column ended mid-sentence.
-        if items and items[0][:1].islower():
-            target = forbattringar if forbattringar and not styrkor else styrkor
-            if forbattringar and forbattringar[-1].text.endswith((",", "-")):
-                target = forbattringar
-            last = target.pop()
-            target.append(ListItem(f"{last.text} {items.pop(0)}", last.page, piece.page))
+        left_open = bool(styrkor) and unfinished(styrkor[-1].text)
+        right_open = bool(forbattringar) and unfinished(forbattringar[-1].text)
+        # A lower-case first item continues whichever column ended mid-sentence; the left
+        # column comes first on the page.
+        head = items.pop(0) if items and items[0][:1].islower() and (styrkor or forbattringar) else None
+        target = forbattringar if not styrkor or (right_open and not left_open) else styrkor
+        if head is not None and target is forbattringar:
+            right_open = False
         k = split_continuation(items)
-        styrkor += [ListItem(t, piece.page) for t in items[:k]]
+        left_items = ([head] if head is not None and target is styrkor else []) + items[:k]
+        # The right column's broken item goes on after the page's left text, in lower case.
+        tail = split_open_tail(left_items[-1]) if right_open and left_items else None
+        if tail:
+            left_items[-1] = tail[0]
+            _extend(forbattringar, tail[1], piece.page)
+        if head is not None:
+            _extend(target, left_items.pop(0) if target is styrkor else head, piece.page)
+        styrkor += [ListItem(t, piece.page) for t in left_items]
         forbattringar += [ListItem(t, piece.page) for t in items[k:]]
     return styrkor, forbattringar
+
+
+def _extend(items: list[ListItem], text: str, page: int) -> None:
+    """The last item goes on with `text` on `page`."""
+    last = items.pop()
+    items.append(ListItem(f"{last.text} {text}", last.page, page))
