@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allmant_weight", "KOMPASS_ALLMANT_WEIGHT", "0.5",
             "Weight of the generic 'Allmänt' text (the same in every report) in hybrid ranking."),
     Setting("max_query_chars", "KOMPASS_MAX_QUERY_CHARS", "1000", "Longest query accepted."),
+    # Optional generative answers (assistant/generate.py reads these through LLMSettings).
+    Setting("llm_url", "KOMPASS_LLM_URL", "",
+            "Base URL of an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1; empty: off."),
+    Setting("llm_model", "KOMPASS_LLM_MODEL", "", "Model name sent to that endpoint."),
+    Setting("llm_key", "KOMPASS_LLM_KEY", "", "API key, sent as a Bearer token; never printed."),
+    Setting("llm_timeout", "KOMPASS_LLM_TIMEOUT", "20",
+            "Seconds the whole request may take before the extractive answer is used."),
 )
 
 
