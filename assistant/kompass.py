@@ -241,16 +241,28 @@ class Kompass:
         else:
             in_scope = set(np.unique(units.report[np.isin(units.passage, allowed)]).tolist())
 
-        def hits_for(passage_ids: list[int]) -> dict[int, Hit]:
-            return {pid: Hit.from_stored(p, 0.0) for pid, p in self.store.passages(passage_ids).items()}
-
-        found, lacking = build_examples(units, per_report, anchor, in_scope, hits_for, top)
+        found, lacking = build_examples(units, per_report, anchor, in_scope, self.hits_for, top)
         return ExamplesResult(understood.question, understood.topic, list(understood.applied),
                               list(understood.notes), found, lacking, len(in_scope))
 
     # -- answers and listings ----------------------------------------------------------
+    def hits_for(self, passage_ids: Iterable[int]) -> dict[int, Hit]:
+        """Passages by id, as hits (score 0): what fact answers and examples cite."""
+        return {pid: Hit.from_stored(p, 0.0) for pid, p in self.store.passages(passage_ids).items()}
+
     def ask(self, query: str, filters: Filters | None = None, top: int = 5) -> Answer:
+        """Answer a question: a fact question (scores, rankings, totals, evaluators, dates, the
+        compared Kvalitetskommun) is computed from the tables (assistant/facts.py); any other is
+        answered with verbatim, cited sentences from the best passages (assistant/answer.py),
+        or plainly not, when nothing in the index answers it."""
         from .answer import compose
+        from .facts import answer as fact_answer
+        from .facts import classify
+        query = self.check_query(query)
+        filters = filters or Filters()
+        fact = classify(query, filters.area)
+        if fact is not None:
+            return fact_answer(query, fact, self.store, replace(filters, section=None), self.hits_for)
         hits = self.search(query, top=top, filters=filters)
         stored = self.store.sentences_of(h.passage_id for h in hits)
         total = max(self.store.passage_count(), 1)

@@ -83,15 +83,30 @@ class Citation:
                 "passage_pages": passage["pages"]}
 
 
+ANSWER_KINDS = ("fact", "passage", "none")
+
+
 @dataclass(frozen=True)
 class Answer:
+    """An answer: `text` with `[n]` marks resolved by `citations`.
+
+    `kind`: "fact" (computed from the score tables and report metadata, assistant/facts.py),
+    "passage" (verbatim sentences from passages, assistant/answer.py) or "none" (nothing in the
+    index answers the question: `citations` is empty). `groups` names the parts of a broad
+    passage answer (strengths, improvements, description) in the order they appear."""
+
     query: str
     text: str
     citations: list[Citation]
     hits: list[Hit]
+    kind: str = "passage"
+    confidence: float | None = None
+    groups: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        return {"query": self.query, "answer": self.text,
+        return {"query": self.query, "answer": self.text, "kind": self.kind,
+                "confidence": None if self.confidence is None else round(self.confidence, 4),
+                "groups": list(self.groups),
                 "citations": [c.to_dict() for c in self.citations],
                 "hits": [h.to_dict() for h in self.hits]}
 

@@ -578,3 +578,11 @@ class SQLiteStore:
         where, params = filters.sql("p")
         rows = self.db.execute(f"SELECT p.id FROM passages p WHERE {where}", params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def table_passage_ids(self, report_ids: Iterable[str]) -> list[int]:
+        """Ids of the passages that state scores and metadata (title page, chapter 1-2, score
+        tables) of these reports: what fact answers cite."""
+        sections = ("inledning", "resultat", "poang", "delfragor")
+        return [int(r[0]) for r in self._select_in(
+            "SELECT id FROM passages WHERE section IN ('" + "','".join(sections) + "') "
+            "AND report_id IN ({marks}) ORDER BY report_id, ordinal", list(report_ids))]

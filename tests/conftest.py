@@ -13,6 +13,7 @@ import pytest
 from assistant.config import Config
 from assistant.kompass import BUNDLED_CORPUS, Kompass
 from corpus.parser import parse_file
+from corpus.synthetic.generate import generate
 
 SAMPLE = BUNDLED_CORPUS / "enkoping_2016.txt"
 
@@ -43,6 +44,19 @@ def kompass(built_home) -> Kompass:
     k = Kompass(Config.from_env(home=built_home))
     yield k
     k.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory):
+    """Six fictional reports (five municipalities, one evaluated twice), ingested for real:
+    the corpus for questions across reports (goda exempel, facts, wording)."""
+    folder = tmp_path_factory.mktemp("fiktiva")
+    corpus = generate(folder / "rapporter", seed=31, count=6, pool="a")  # the tuning pool
+    kompass = Kompass(Config.from_env(home=folder / "home"))
+    results = kompass.ingest(sorted((folder / "rapporter").glob("*.txt")))
+    assert [r.status for r in results] == ["new"] * 6
+    yield kompass, corpus, results
+    kompass.close()
 
 
 @pytest.fixture

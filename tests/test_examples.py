@@ -6,11 +6,8 @@ import json
 import pytest
 from conftest import run_cli
 
-from assistant.config import Config
 from assistant.evaluate_examples import inverted, ndcg_at, precision_at
-from assistant.kompass import Kompass
 from corpus.errors import InputError
-from corpus.synthetic.generate import generate
 from corpus.taxonomy import fold
 
 EXAMPLE_FIELDS = {"municipality", "year", "report_id", "strength", "explanation", "scores", "evidence"}
@@ -65,18 +62,6 @@ def test_cli_json_contract(built_home):
 
 
 # -- a small generated corpus --------------------------------------------------------------
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    """Six fictional reports (five municipalities, one evaluated twice), ingested for real."""
-    folder = tmp_path_factory.mktemp("fiktiva")
-    corpus = generate(folder / "rapporter", seed=31, count=6, pool="a")  # the tuning pool
-    kompass = Kompass(Config.from_env(home=folder / "home"))
-    results = kompass.ingest(sorted((folder / "rapporter").glob("*.txt")))
-    assert [r.status for r in results] == ["new"] * 6
-    yield kompass, corpus, results
-    kompass.close()
-
-
 def test_repeated_text_is_embedded_once(synthetic):
     _, _, results = synthetic
     # The generic Allmänt text and shared phrasings are embedded by the first report only.
