@@ -9,8 +9,12 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from corpus.taxonomy import AREA_CHOICES
 
 if TYPE_CHECKING:
     from .models import IngestResult
@@ -91,59 +95,169 @@ class IngestDisplay:
             self.drawn = False
 
 
+# argparse's own words (usage line, group titles, -h, errors) in Swedish. argparse looks its
+# texts up through the module's gettext functions `_` and `ngettext` when it needs them, so
+# SwedishArgumentParser puts a lookup in this table in their place while it builds, formats and
+# parses; texts not in the table stay as argparse writes them. The keys are argparse 3.11's.
+ARGPARSE_SWEDISH = {
+    "usage: ": "användning: ",
+    "positional arguments": "argument",
+    "options": "flaggor",
+    "subcommands": "kommandon",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "show program's version number and exit": "visa programmets version och avsluta",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fel: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "the following arguments are required: %s": "följande argument krävs: %s",
+    "one of the arguments %s is required": "ett av argumenten %s krävs",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "invalid %(type)s value: %(value)r": "ogiltigt värde: %(value)r",
+    "expected one argument": "ett värde krävs",
+    "expected at most one argument": "högst ett värde får anges",
+    "expected at least one argument": "minst ett värde krävs",
+    "expected %s argument": "%s värde krävs",
+    "expected %s arguments": "%s värden krävs",
+    "ambiguous option: %(option)s could match %(matches)s": "flaggan %(option)s är tvetydig: kan vara %(matches)s",
+    "not allowed with argument %s": "får inte anges tillsammans med %s",
+    "ignored explicit argument %r": "värdet %r ignoreras",
+    "unexpected option string: %s": "oväntad flagga: %s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "okänt kommando %(parser_name)r (välj bland %(choices)s)",
+    "can't open '%(filename)s': %(error)s": "kan inte öppna '%(filename)s': %(error)s",
+}
+
+
+@contextmanager
+def _argparse_in_swedish() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext
+
+    def translate(text):
+        return ARGPARSE_SWEDISH.get(text, text) if isinstance(text, str) else text
+
+    argparse._ = translate
+    argparse.ngettext = lambda singular, plural, n: translate(singular if n == 1 else plural)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+class SwedishHelpFormatter(argparse.HelpFormatter):
+    """Help with each option's default after its text, "(standard: …)"; none for on/off flags,
+    options without a default, or a text that already names its default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (default is None or default is argparse.SUPPRESS or isinstance(default, bool) or default == []
+                or "%(default)" in text or "standard:" in text
+                or not (action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE))):
+            return text
+        return f"{text} (standard: %(default)s)"
+
+
+class SwedishArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose help, usage and errors are in Swedish. Subcommands' parsers are
+    made of the same class (argparse's default), so they are Swedish too."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", SwedishHelpFormatter)
+        with _argparse_in_swedish():
+            super().__init__(*args, **kwargs)
+
+    def add_subparsers(self, **kwargs):
+        with _argparse_in_swedish():
+            return super().add_subparsers(**kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        with _argparse_in_swedish():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(self, args=None, namespace=None):
+        with _argparse_in_swedish():
+            return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        with _argparse_in_swedish():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _argparse_in_swedish():
+            return super().format_help()
+
+    def error(self, message: str):
+        with _argparse_in_swedish():
+            super().error(message)
+
+
 def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--municipality", "-m", help="endast denna kommun, t.ex. Enköping")
-    parser.add_argument("--year", "-y", help="år eller intervall, t.ex. 2016 eller 2014-2017")
-    parser.add_argument("--area", "-a", help="område 1–8 (eller namn)")
-    parser.add_argument("--section", "-s",
+    parser.add_argument("--municipality", "-m", metavar="KOMMUN",
+                        help="endast denna kommun, t.ex. Enköping eller Enköpings")
+    parser.add_argument("--year", "-y", metavar="ÅR", help="år eller intervall, t.ex. 2016 eller 2014-2017")
+    parser.add_argument("--area", "-a", metavar="OMRÅDE",
+                        help=f"område: nummer 1–8 eller namn ({AREA_CHOICES}); även andra ord ur "
+                             "områdets namn, t.ex. kvalitet, chefer, näringsliv")
+    parser.add_argument("--section", "-s", metavar="AVSNITT",
                         help="avsnitt: styrkor, forbattringsmojligheter, sammanfattning, allmant, "
                              "poang, delfragor, resultat, inledning")
     parser.add_argument("--no-auto-filters", action="store_true",
                         help="läs inte kommun, år, område eller avsnitt ur frågan")
 
 
+def _add_query(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query", metavar="fråga", help="vad du söker, med egna ord")
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kompass", description="Sök i Kommunkompassens rapporter.")
-    parser.add_argument("--home", help="datamapp (annars KOMPASS_HOME)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = SwedishArgumentParser(prog="kompass", description="Sök i Kommunkompassens rapporter.")
+    parser.add_argument("--home", metavar="MAPP", help="datamapp för indexet (annars KOMPASS_HOME)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="kommando",
+                                help="`kompass kommando --help` visar kommandots argument och flaggor")
 
     ingest = sub.add_parser("ingest", help="läs in rapporter (standard: exempelkorpusen)")
-    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="sökväg",
+                        help="rapportfiler eller mappar med rapporter (standard: exempelkorpusen)")
     ingest.add_argument("--rebuild", action="store_true", help="bygg om indexet från början")
 
     search = sub.add_parser("search", help="sök avsnitt")
-    search.add_argument("query")
-    search.add_argument("--top", "-k", type=int, default=10)
-    search.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
-    search.add_argument("--json", action="store_true")
+    _add_query(search)
+    search.add_argument("--top", "-k", type=int, default=10, metavar="ANTAL", help="antal träffar")
+    search.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid",
+                        help="sökmetod: hybrid = ord och betydelse, lexical = bara ord, dense = bara betydelse")
+    _add_json(search)
     _add_filters(search)
 
     ask = sub.add_parser("ask", help="kort svar med källhänvisningar")
-    ask.add_argument("query")
-    ask.add_argument("--json", action="store_true")
+    _add_query(ask)
+    _add_json(ask)
     _add_filters(ask)
 
     examples = sub.add_parser("examples", help="goda exempel: kommuner som är starka på något")
-    examples.add_argument("query")
-    examples.add_argument("--top", "-k", type=int, default=10)
-    examples.add_argument("--json", action="store_true")
+    _add_query(examples)
+    examples.add_argument("--top", "-k", type=int, default=10, metavar="ANTAL", help="antal kommuner")
+    _add_json(examples)
     _add_filters(examples)
 
     reports = sub.add_parser("reports", help="vad som finns i indexet")
-    reports.add_argument("--json", action="store_true")
+    _add_json(reports)
 
     remove = sub.add_parser("remove", help="ta bort en rapport ur indexet")
-    remove.add_argument("report_id")
+    remove.add_argument("report_id", metavar="rapport-id", help="rapportens id, t.ex. enkoping-2016 (se `kompass reports`)")
 
     evaluate = sub.add_parser("eval", help="mät sökkvaliteten (MRR@10, hit@5) på utvärderingsfrågorna")
     evaluate.add_argument("--set", choices=("dev", "holdout", "all"), default="all",
-                          help="frågeuppsättning (standard: båda)")
+                          help="frågeuppsättning: dev, holdout eller all = båda")
     evaluate.add_argument("--examples", action="store_true",
                           help="mät goda exempel på genererade fiktiva rapporter (precision@5, nDCG@10)")
     evaluate.add_argument("--pool", choices=("a", "b"), default="b",
                           help="formuleringar i de genererade rapporterna: a = justering, b = utvärdering")
-    evaluate.add_argument("--seed", type=int, default=2026, help="slumpfrö för de genererade rapporterna")
-    evaluate.add_argument("--count", type=int, default=30, help="antal genererade rapporter")
+    evaluate.add_argument("--seed", type=int, default=2026, metavar="FRÖ",
+                          help="slumpfrö för de genererade rapporterna")
+    evaluate.add_argument("--count", type=int, default=30, metavar="ANTAL", help="antal genererade rapporter")
     return parser
 
 
@@ -287,9 +401,10 @@ def _reports(kompass, args) -> int:
     if not rows:
         print("Indexet är tomt. Kör `kompass ingest`.")
     for row in rows:
-        scores = " ".join(f"{a['area']}:{a['score']}" for a in row["areas"])
-        print(f"{row['report_id']:<24} {row['display_name']} {row['year']}  totalt {row['total_score']}  "
-              f"områden {scores}  ({row['page_count'] or 'okänt antal'} s.)")
+        scores = " ".join(f"{a['area']}:{'–' if a['score'] is None else a['score']}" for a in row["areas"])
+        total = "totalpoäng saknas" if row["total_score"] is None else f"totalt {row['total_score']}"
+        print(f"{row['report_id']:<24} {row['display_name']} {row['year'] or 'år okänt'}  {total}  "
+              f"områden {scores or 'saknas'}  ({row['page_count'] or 'okänt antal'} s.)")
         for source in row["sources"]:
             role = "inläst från" if source["role"] == "primary" else "samma rapport"
             print(f"{'':<24} {role}: {source['path']} ({source['format']})")

@@ -76,18 +76,64 @@ def match_area(name: str, version: int = 2010) -> int | None:
     return best[1] if best else None
 
 
+# The everyday word for each area: what `--area` lists in its help and in its error.
+SHORT_NAMES: dict[int, str] = {1: "demokrati", 2: "brukarorientering", 3: "styrning", 4: "ledarskap",
+                               5: "effektivitet", 6: "personal", 7: "verksamhetsutveckling",
+                               8: "samhällsbyggare"}
+
+# More words people use for an area, besides the words of its names in both area sets. Only
+# words that belong to one area: "uppföljning" or "utveckling" would fit several.
+AREA_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("demokrati", "offentlighet", "medborgare", "medborgardialog", "förtroendevalda"),
+    2: ("brukarorientering", "brukare", "brukarfokus", "tillgänglighet", "bemötande", "service"),
+    3: ("styrning", "politisk styrning", "kontroll"),
+    4: ("ledarskap", "chefer", "chefskap", "ansvar", "delegation", "medarbetarskap"),
+    5: ("effektivitet", "resultat"),
+    6: ("personal", "personalpolitik", "arbetsgivare", "arbetsgivarpolitik", "arbetsliv",
+        "kompetensförsörjning"),
+    7: ("verksamhetsutveckling", "kvalitet", "kvalitetsutveckling", "ständiga förbättringar"),
+    8: ("samhällsbyggare", "samhällsbyggnad", "samhällsutveckling", "näringsliv"),
+}
+
+AREA_CHOICES = ", ".join(f"{n} {w}" for n, w in SHORT_NAMES.items())
+
+_MIN_PREFIX = 3
+_NOT_AREA_WORDS = frozenset({"och", "samt", "som", "mellan", "kommun", "kommunen", "the", "and", "municipality"})
+
+
+def _plain(text: str) -> str:
+    """`fold` without diacritics, so `samhallsbyggare` finds `samhällsbyggare`."""
+    return "".join(c for c in unicodedata.normalize("NFKD", fold(text)) if not unicodedata.combining(c))
+
+
+def _area_phrases() -> dict[int, set[str]]:
+    return {a.number: {_plain(n) for n in (a.name, a.english, *a.names_2010, *a.names_2020,
+                                           *AREA_WORDS[a.number])} for a in AREAS}
+
+
 def parse_area_argument(value: str) -> int:
-    """Interpret a user's `--area` value: a canonical number 1-8 or a (prefix of a) name."""
-    value = value.strip()
-    if value.isdigit():
-        number = int(value)
-        if number in BY_NUMBER:
-            return number
-        raise ValueError(f"okänt område {value!r}: ange ett nummer 1–8")
-    folded = fold(value)
-    hits = {a.number for a in AREAS
-            for n in (a.name, a.english, *a.names_2010, *a.names_2020)
-            if folded and fold(n).startswith(folded)}
-    if len(hits) == 1:
-        return hits.pop()
-    raise ValueError(f"okänt område {value!r}: ange ett nummer 1–8 eller ett områdesnamn")
+    """Interpret a user's `--area` value: a number 1-8 ("4", "område 4"), a name of the area in
+    either area set (or the start of one), or a word people use for it ("demokrati", "personal",
+    "samhällsbyggare", "kvalitet"). Accents may be left out. Raises ValueError with a one-line
+    Swedish message that lists the accepted names."""
+    plain = re.sub(r"^(?:omr(?:ade|adet)?)\s+(?=\d)", "", _plain(value))
+    if plain.isdigit() and int(plain) in BY_NUMBER:
+        return int(plain)
+    phrases = _area_phrases()
+    words = [w for w in plain.split() if w not in _NOT_AREA_WORDS]
+    steps = (
+        {n for n, p in phrases.items() if plain in p},
+        {n for n, p in phrases.items() if len(plain) >= _MIN_PREFIX and any(x.startswith(plain) for x in p)},
+        set.intersection(*[{n for n, p in phrases.items()
+                            if len(w) >= _MIN_PREFIX and any(k.startswith(w) for x in p for k in x.split())}
+                           for w in words]) if words else set(),
+    )
+    for hits in steps:
+        if len(hits) == 1:
+            return hits.pop()
+    several = next((sorted(h) for h in steps if h), None)
+    if several:
+        fits = ", ".join(f"{n} {SHORT_NAMES[n]}" for n in several)
+        raise ValueError(f"otydligt område {value!r} (passar {fits}): ange ett nummer 1–8 eller ett namn: "
+                         f"{AREA_CHOICES}")
+    raise ValueError(f"okänt område {value!r}: ange ett nummer 1–8 eller ett namn: {AREA_CHOICES}")

@@ -59,6 +59,16 @@ def _blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
+def _rows(cursor, lists: tuple[str, ...]) -> list[dict[str, object]]:
+    """A query's rows as dicts, the columns named in `lists` decoded from JSON text (NULL: [])."""
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    for row in rows:
+        for name in lists:
+            row[name] = json.loads(row[name]) if row[name] else []
+    return rows
+
+
 
 
 @dataclass(frozen=True)
@@ -351,14 +361,14 @@ class SQLiteStore:
         return cached[1]
 
     def report_rows(self) -> list[dict[str, object]]:
-        cursor = self.db.execute("SELECT * FROM reports ORDER BY municipality, year")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        """Every report's row; `evaluators` and `warnings` as lists (stored as JSON text)."""
+        return _rows(self.db.execute("SELECT * FROM reports ORDER BY municipality, year"),
+                     ("evaluators", "warnings"))
 
     def area_rows(self, report_id: str) -> list[dict[str, object]]:
-        cursor = self.db.execute("SELECT * FROM areas WHERE report_id = ? ORDER BY area", (report_id,))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        """A report's areas in order; `rubriker` as a list (stored as JSON text)."""
+        return _rows(self.db.execute("SELECT * FROM areas WHERE report_id = ? ORDER BY area", (report_id,)),
+                     ("rubriker",))
 
     def municipality_keys(self) -> dict[str, str]:
         """Folded key -> name of every municipality with a report (cached per generation)."""

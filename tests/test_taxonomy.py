@@ -31,6 +31,46 @@ def test_area_argument():
             parse_area_argument(bad)
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("område 4", 4), (" 7 ", 7),
+    ("demokrati", 1), ("Offentlighet", 1), ("medborgardialog", 1),
+    ("brukarorientering", 2), ("tillgänglighet", 2), ("Brukarens fokus", 2), ("bemötande", 2),
+    ("styrning", 3), ("politisk styrning", 3), ("kontroll", 3),
+    ("ledarskap", 4), ("ledar", 4), ("chefer", 4), ("delegation", 4), ("Leadership", 4),
+    ("effektivitet", 5), ("resultat", 5),
+    ("personal", 6), ("personalpolitik", 6), ("arbetsgivare", 6), ("Kommunen som arbetsgivare", 6),
+    ("arbetsliv", 6),
+    ("verksamhetsutveckling", 7), ("kvalitet", 7), ("Kvalitetsutveckling", 7), ("ständiga förbättringar", 7),
+    ("samhällsbyggare", 8), ("samhallsbyggare", 8), ("SAMHÄLLSBYGGNAD", 8), ("näringsliv", 8),
+    ("samhällsutveckling", 8),
+])
+def test_area_words(value, expected):
+    assert parse_area_argument(value) == expected
+
+
+def test_every_listed_word_and_name_finds_its_own_area():
+    from corpus.taxonomy import AREA_WORDS, AREAS, SHORT_NAMES
+
+    for area in AREAS:
+        for word in (SHORT_NAMES[area.number], *AREA_WORDS[area.number], area.name, *area.names_2010,
+                     *area.names_2020):
+            assert parse_area_argument(word) == area.number, word
+
+
+@pytest.mark.parametrize("value", ["9", "trafik", "", "ut", "utveckling"])
+def test_unknown_area_lists_the_accepted_names_on_one_line(value):
+    with pytest.raises(ValueError) as error:
+        parse_area_argument(value)
+    message = str(error.value)
+    assert message.startswith(f"okänt område {value!r}: ange ett nummer 1–8 eller ett namn: 1 demokrati, ")
+    assert message.endswith("7 verksamhetsutveckling, 8 samhällsbyggare") and "\n" not in message
+
+
+def test_a_word_of_two_areas_names_both():
+    with pytest.raises(ValueError, match="otydligt område 'kommunen' \\(passar 6 personal, 8 samhällsbyggare\\)"):
+        parse_area_argument("kommunen")
+
+
 @pytest.mark.parametrize("title,base,genitive", [
     ("ENKÖPINGS", "Enköping", "Enköpings"),
     ("HELSINGBORGS", "Helsingborg", "Helsingborgs"),
