@@ -30,6 +30,7 @@ from .understand import Understood, understand
 
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
+ABSTAIN_POOL = 50  # dense hits whose median is the baseline a good answer stands out from
 
 def parse_year(value: str | int | None) -> tuple[int | None, int | None]:
     """`2016`, `2014-2017`, `2014-` or `-2017` → (from, to)."""
@@ -250,7 +251,7 @@ class Kompass:
         """Passages by id, as hits (score 0): what fact answers and examples cite."""
         return {pid: Hit.from_stored(p, 0.0) for pid, p in self.store.passages(passage_ids).items()}
 
-    def ask(self, query: str, filters: Filters | None = None, top: int = 5) -> Answer:
+    def ask(self, query: str, filters: Filters | None = None, top: int = 8) -> Answer:
         """Answer a question: a fact question (scores, rankings, totals, evaluators, dates, the
         compared Kvalitetskommun) is computed from the tables (assistant/facts.py); any other is
         answered with verbatim, cited sentences from the best passages (assistant/answer.py),
@@ -269,7 +270,20 @@ class Kompass:
         df = self.store.document_frequencies(terms(query))
         idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in df.items()}
         wanted = frozenset(s for s, w in section_weights(query).items() if w > 1)
-        return compose(self.check_query(query), hits, self.embedder, stored, idf, wanted)
+        # How far the best dense hit stands out from the query's top 50 (abstention); not when
+        # the question named an area or a section (that part of a report exists).
+        vector = self.embedder.embed_query(query)
+        margin = None
+        if filters.area is None and filters.section is None:
+            scores = [s for _, s in self.dense.search(vector, filters, ABSTAIN_POOL)]
+            margin = float(scores[0] - np.median(scores)) if scores else 0.0
+        lexical = analyse(query, self.store)
+        mass = sum(c.idf for c in lexical.concepts) or 1.0
+        unknown = sum(c.idf for c in lexical.concepts
+                      if not any(self.store.document_frequencies(list(c.alternatives)).values())) / mass
+        return compose(query, hits, self.embedder, stored, idf, wanted,
+                       coverage=lambda text: lexical.coverage(set(terms(text))), dense_margin=margin,
+                       unknown=unknown, broad=filters.section is None, query_vector=vector)
 
     def reports(self) -> list[dict[str, object]]:
         rows = self.store.report_rows()

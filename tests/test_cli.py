@@ -52,9 +52,10 @@ def test_ask_json_citations_resolve(built_home):
     result = run_cli("ask", "Vilken totalpoäng fick Enköping?", "--json", home=built_home, check=True)
     answer = json.loads(result.stdout)
     assert "434" in answer["answer"]
+    assert answer["kind"] == "fact"
     numbers = {c["number"] for c in answer["citations"]}
-    for line in answer["answer"].splitlines():
-        assert int(line.rsplit("[", 1)[1].rstrip("]")) in numbers
+    marks = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+    assert marks and marks == numbers
     for c in answer["citations"]:
         assert {"municipality", "year", "area", "page", "quote", "source"} <= c.keys()
 

@@ -1,0 +1,50 @@
+"""Passage answers on the real sample: complete and grouped when the question is broad,
+verbatim and page-exact, and no answer at all when nothing in the index answers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_cli
+
+from assistant.answer import NO_ANSWER
+
+
+def ask(kompass, question):
+    understood = kompass.understand(question)
+    return kompass.ask(understood.topic, filters=understood.filters)
+
+
+# From issue 9: confident, cited sentences for questions nothing answers.
+@pytest.mark.parametrize("question", ["Hur många invånare har Enköping?", "Finns det e-tjänster?",
+                                      "qwxyz blorf", "Hur lagar man köttbullar?"])
+def test_abstains_when_nothing_answers(kompass, question):
+    answer = ask(kompass, question)
+    assert answer.kind == "none" and answer.citations == [] and answer.text == NO_ANSWER
+
+
+def test_cli_abstention_json(built_home):
+    data = json.loads(run_cli("ask", "qwxyz blorf", "--json", home=built_home, check=True).stdout)
+    assert data["kind"] == "none" and data["citations"] == []
+
+
+@pytest.mark.parametrize("question", ["Hur arbetar kommunen med medborgardialog?",
+                                      "Hur arbetar kommunen med brukarundersökningar?"])
+def test_broad_question_gets_every_point_grouped(kompass, question):
+    answer = ask(kompass, question)
+    assert answer.kind == "passage"
+    assert answer.groups == ("Beskrivning", "Styrkor", "Förbättringsmöjligheter")
+    claims = [line for line in answer.text.splitlines() if line.startswith("– ")]
+    assert len(claims) >= 5
+    sections = {c.hit.section for c in answer.citations}
+    assert {"sammanfattning", "styrkor", "forbattringsmojligheter"} <= sections
+    for citation in answer.citations:
+        assert citation.quote in citation.hit.text.replace("• ", "")
+        assert citation.hit.page <= citation.page <= citation.page_end <= citation.hit.page_end
+        assert citation.quote.rstrip(" .") in answer.text
+
+
+def test_medborgardialog_answer_holds_its_strength_and_improvement(kompass):
+    text = ask(kompass, "Hur arbetar kommunen med medborgardialog?").text
+    assert "Olika former av medborgardialog" in text
+    assert "återkoppling av resultat från medborgardialoger" in text
