@@ -242,6 +242,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(examples)
     _add_filters(examples)
 
+    wording = sub.add_parser("wording", help="formuleringar: hur tidigare rapporter uttryckt något, ordagrant")
+    _add_query(wording)
+    wording.add_argument("--top", "-k", type=int, default=10, metavar="ANTAL", help="antal formuleringar")
+    _add_json(wording)
+    _add_filters(wording)
+
+    chat = sub.add_parser("chat", help="samtal: ställ frågor och följdfrågor (avsluta med tom rad eller Ctrl-D)")
+    chat.add_argument("--json", action="store_true", help="skriv varje svar som JSON")
+
     reports = sub.add_parser("reports", help="vad som finns i indexet")
     _add_json(reports)
 
@@ -393,6 +402,63 @@ def _examples(kompass, args) -> int:
     return 0
 
 
+def _wording(kompass, args) -> int:
+    understood = _prepare(kompass, args)
+    given = kompass.filters(args.municipality, args.year, args.area, args.section)
+    result = kompass.wording(args.query, top=args.top, filters=given, auto_filters=not args.no_auto_filters)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    _show_filters(understood)
+    print(f"Formuleringar: {result.topic}")
+    print(result.message)
+    for i, entry in enumerate(result.entries, 1):
+        reports = len({u.report_id for u in entry.uses})
+        used = f" (använd i {reports} rapporter)" if reports > 1 else ""
+        print(f"\n{i}. ”{entry.text}”{used}")
+        for use in entry.uses:
+            print(f"   – {use.source_label()}")
+        for variant in entry.variants:
+            print(f"   även: ”{variant}”")
+    return 0
+
+
+def _chat(kompass, args) -> int:
+    from corpus.errors import KompassError
+
+    from .chat import Conversation
+
+    kompass.ensure_ingested(IngestDisplay(), notice=_say)
+    conversation = Conversation()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        _say("Kompass – ställ en fråga (tom rad eller Ctrl-D avslutar).")
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line or not line.strip():
+            return 0
+        try:
+            reply = conversation.ask(kompass, line.strip())
+        except KompassError as exc:
+            _err(str(exc))
+            continue
+        if args.json:
+            print(json.dumps(reply.to_dict(), ensure_ascii=False))
+            continue
+        if reply.carried:
+            print("Från tidigare i samtalet: " + ", ".join(f"{FILTER_NAMES[a.kind]} {a.value}" for a in reply.carried) + ".")
+        if reply.applied:
+            print("Filter ur frågan: " + ", ".join(f"{FILTER_NAMES[a.kind]} {a.value}" for a in reply.applied) + ".")
+        print(reply.text)
+        if reply.citations:
+            print("Källor:")
+            for c in reply.citations:
+                print(f"[{c.number}] {c.source_label()}")
+        print()
+
+
 def _reports(kompass, args) -> int:
     rows = kompass.reports()
     if args.json:
@@ -443,7 +509,8 @@ def _eval(kompass, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "examples": _examples, "reports": _reports,
+COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "examples": _examples, "wording": _wording,
+            "chat": _chat, "reports": _reports,
             "remove": _remove, "eval": _eval}
 
 if __name__ == "__main__":

@@ -246,6 +246,29 @@ class Kompass:
         return ExamplesResult(understood.question, understood.topic, list(understood.applied),
                               list(understood.notes), found, lacking, len(in_scope))
 
+    # -- precedent wording -------------------------------------------------------------
+    def wording(self, query: str, top: int = 10, filters: Filters | None = None,
+                auto_filters: bool = True):
+        """How earlier reports worded a finding: verbatim sentences, near-duplicates folded
+        into one entry listing every report that used them (assistant/wording.py)."""
+        from .examples import UnitCache
+        from .wording import WordingResult, find_wording, wording_topic
+        if top < 1 or top > 100:
+            raise InputError(f"ogiltigt antal formuleringar {top}: välj 1–100")
+        understood = self.understand(query, filters, auto_filters)
+        topic = wording_topic(understood.topic, tuple(a.words for a in understood.applied if a.kind == "section"))
+        filters = understood.filters
+        section = filters.section.value if filters.section else None
+        if self._units is None:
+            self._units = UnitCache(self.store)
+        units = self._units.get(self.embedder)
+        scope = replace(filters, section=None)
+        allowed = None if scope == Filters() else self.store.filtered_ids(scope)
+        entries = find_wording(units, self.embedder.embed_query(topic), topic, self.store, allowed,
+                               section, top)
+        return WordingResult(understood.question, topic, list(understood.applied), list(understood.notes),
+                             entries)
+
     # -- answers and listings ----------------------------------------------------------
     def hits_for(self, passage_ids: Iterable[int]) -> dict[int, Hit]:
         """Passages by id, as hits (score 0): what fact answers and examples cite."""

@@ -67,10 +67,11 @@ def home_copy(built_home, tmp_path) -> Path:
     return target
 
 
-def run_cli(*args: str, home: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, home: Path, check: bool = False, input: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KOMPASS_HOME": str(home), "PYTHONIOENCODING": "utf-8"}
     result = subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True,
-                            text=True, env=env, timeout=600)
+                            text=True, env=env, timeout=600, input=input)
     if check and result.returncode != 0:
         raise AssertionError(f"kompass {' '.join(args)} failed: {result.stderr}")
     return result
