@@ -113,8 +113,12 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
         if not evidence.answers(query):
             return Answer(query, NO_ANSWER, [], [], kind="none", confidence=confidence)
     best_rank = pool[int(order[0])][0]
-    if hits[best_rank].section in wanted_lists & LIST_SECTIONS:
-        # "Vilka styrkor har …?" and the best sentence is such an item: answer with the list.
+    listed = wanted_lists & LIST_SECTIONS
+    if listed:
+        # "Vilka styrkor har …?", "Vad kan … förbättra?": the best such list among the hits.
+        best_rank = next((pool[int(i)][0] for i in order if hits[pool[int(i)][0]].section in listed),
+                         best_rank)
+    if hits[best_rank].section in listed:
         items = [(rank, u) for rank, u in pool if rank == best_rank][:MAX_LIST_ITEMS]
         return _render(query, hits, items, confidence=confidence)
     if broad and not wanted_lists:
@@ -180,9 +184,9 @@ def _grouped(pool, hits, similarity, covered, order) -> list[tuple[int, StoredSe
 
 def _render(query: str, hits: list[Hit], chosen: list[tuple[int, StoredSentence]],
             confidence: float | None = None, grouped: bool = False) -> Answer:
-    """One line per claim, `[n]` after each; n is one page of one passage. Grouped: under the
+    """One line per claim, `[n]` after each; n is the quoted unit (its own page). Grouped: under the
     headings Beskrivning, Styrkor and Förbättringsmöjligheter."""
-    numbers: dict[tuple[int, int | None], int] = {}
+    numbers: dict[tuple[int, str], int] = {}
     citations: list[Citation] = []
     lines: list[str] = []
     labels = dict(GROUPS)
@@ -191,7 +195,7 @@ def _render(query: str, hits: list[Hit], chosen: list[tuple[int, StoredSentence]
     groups: list[str] = []
     for rank, unit in chosen:
         hit = hits[rank]
-        key = (rank, unit.page_start)
+        key = (rank, unit.text)  # one number per quoted unit: the quote is exactly what is cited
         if key not in numbers:
             numbers[key] = len(numbers) + 1
             citations.append(Citation(numbers[key], hit, unit.text, unit.page_start, unit.page_end))

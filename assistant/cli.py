@@ -502,10 +502,14 @@ def _eval(kompass, args) -> int:
         return 0
     kompass.ensure_ingested(IngestDisplay(), notice=_say)
     names = list(EVAL_SETS) if args.set == "all" else [args.set]
+    from .evaluate_answers import evaluate_answers, format_answers
+
     for name in names:
         questions = load_questions(EVAL_SETS[name])
         print(f"\n{name}: {len(questions)} frågor, rapport {SAMPLE_REPORT_ID}")
         print(format_table(evaluate(kompass, questions)))
+        print(f"\n{name}: svar (fakta, avstående, passager, formuleringar)")
+        print(format_answers(evaluate_answers(kompass, name, EVAL_SETS[name])))
     return 0
 
 

@@ -286,7 +286,8 @@ class Kompass:
         filters = filters or Filters()
         fact = classify(query, filters.area)
         if fact is not None:
-            return fact_answer(query, fact, self.store, replace(filters, section=None), self.hits_for)
+            return self._generated(fact_answer(query, fact, self.store, replace(filters, section=None),
+                                               self.hits_for))
         hits = self.search(query, top=top, filters=filters)
         stored = self.store.sentences_of(h.passage_id for h in hits)
         total = max(self.store.passage_count(), 1)
@@ -304,9 +305,25 @@ class Kompass:
         mass = sum(c.idf for c in lexical.concepts) or 1.0
         unknown = sum(c.idf for c in lexical.concepts
                       if not any(self.store.document_frequencies(list(c.alternatives)).values())) / mass
-        return compose(query, hits, self.embedder, stored, idf, wanted,
-                       coverage=lambda text: lexical.coverage(set(terms(text))), dense_margin=margin,
-                       unknown=unknown, broad=filters.section is None, query_vector=vector)
+        return self._generated(compose(query, hits, self.embedder, stored, idf, wanted,
+                                       coverage=lambda text: lexical.coverage(set(terms(text))),
+                                       dense_margin=margin, unknown=unknown,
+                                       broad=filters.section is None, query_vector=vector))
+
+    def _generated(self, answer: Answer) -> Answer:
+        """With an LLM endpoint configured (KOMPASS_LLM_URL), a model rewrites the answer from
+        its own citations and facts only; sentences that cite nothing or get a number wrong are
+        dropped, and any failure keeps the extractive answer (assistant/generate.py)."""
+        from .generate import LLMSettings, generate
+        settings = LLMSettings.from_env()
+        if not settings.enabled or answer.kind == "none":
+            return answer
+        facts = answer.text.splitlines() if answer.kind == "fact" else []
+        result = generate(answer.query, answer, facts, settings)
+        info = result.to_dict()
+        if not result.generated:
+            return replace(answer, generation=info)
+        return replace(answer, text=result.text, citations=list(result.citations), generation=info)
 
     def reports(self) -> list[dict[str, object]]:
         rows = self.store.report_rows()

@@ -102,11 +102,12 @@ class Answer:
     kind: str = "passage"
     confidence: float | None = None
     groups: tuple[str, ...] = ()
+    generation: dict[str, object] | None = None  # the optional LLM step (assistant/generate.py)
 
     def to_dict(self) -> dict[str, object]:
         return {"query": self.query, "answer": self.text, "kind": self.kind,
                 "confidence": None if self.confidence is None else round(self.confidence, 4),
-                "groups": list(self.groups),
+                "groups": list(self.groups), "generation": self.generation,
                 "citations": [c.to_dict() for c in self.citations],
                 "hits": [h.to_dict() for h in self.hits]}
 

@@ -333,3 +333,21 @@ def test_fact_lines_as_strings_take_their_number_from_the_marker(endpoint, extra
     content = endpoint.requests[0]["body"]["messages"][1]["content"]
     assert "Beräknade fakta: Område 2 fick 55 av 100 poäng, 8 poäng under område 3." in content
     assert "[3] Beräknat ur poängtabellerna\nBeräknade fakta: Enköping fick totalt 434" in content
+
+
+def test_ask_uses_the_endpoint_when_configured(endpoint, kompass, monkeypatch):
+    """Kompass.ask end to end: a real fact answer, rewritten by the (played) endpoint; a
+    sentence with a wrong number is dropped; with the endpoint down the answer is extractive."""
+    extractive = kompass.ask("Vilket område fick lägst poäng?")
+    endpoint.replies["kompass-test"] = Reply(chat(
+        "Lägst poäng fick område 4 Ledarskap, ansvar och delegation, 42 av 100 [1]. "
+        "Det var 17 poäng under snittet [1]."))
+    monkeypatch.setenv("KOMPASS_LLM_URL", endpoint.url)
+    monkeypatch.setenv("KOMPASS_LLM_MODEL", "kompass-test")
+    answer = kompass.ask("Vilket område fick lägst poäng?")
+    assert answer.generation["generated"] is True
+    assert answer.text.startswith("Lägst poäng fick område 4") and "17 poäng" not in answer.text
+    assert [c.number for c in answer.citations] == [1] and answer.citations[0].page == 3
+    monkeypatch.setenv("KOMPASS_LLM_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    fallback = kompass.ask("Vilket område fick lägst poäng?")
+    assert fallback.text == extractive.text and fallback.generation["generated"] is False
