@@ -31,6 +31,7 @@ run: install
 	$(BIN)/kompass ingest
 	$(BIN)/kompass reports
 	$(BIN)/kompass examples "Vem arbetar bra med servicedeklarationer?"
+	$(BIN)/kompass ask "Vilket område fick lägst poäng?"
 	$(BIN)/kompass ask "Hur arbetar kommunen med medborgardialog?"
 
 test: install-test
