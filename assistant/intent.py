@@ -5,7 +5,7 @@ passages, "totalpoäng" the summary table. Cues match word beginnings so inflect
 (`styrkorna`, `poängen`). The result is a per-section weight used in fusion: a nudge, not a
 filter (the user's `--section` is the filter). Score tables read like questions ("Informeras
 invånarna om …?"), so without a score cue they are nudged down, or they crowd out the prose
-that answers a question.
+that answers a question; so is the introduction, unless the question is about the evaluation.
 """
 from __future__ import annotations
 
@@ -21,7 +21,12 @@ _STRENGTH = ("styrk", "starka", "starkt", "bra på", "arbetar bra", "gott exempe
 _IMPROVEMENT = ("förbättr", "utvecklingsområd", "svaghet", "brist", "kan bli bättre",
                 "bör utveckla", "improve", "weakness", "recommend")
 _SCORE = ("poäng", "totalpoäng", "lägst", "högst", "sämst", "score", "points", "resultat per",
-          "procent")
+          "procent", "totalresultat", "slutresultat", "overall result", "total result")
+# Chapters 1-2 (Inledning) mostly describe Kommunkompassen itself, the same in every report:
+# nudged down like Allmänt unless the question is about the evaluation.
+INTRO_PENALTY = 0.7
+_EVALUATION = ("utvärder", "kommunkompass", "intervju", "gransk", "rapport", "metod", "evaluat",
+               "interview", "assess", "report", "method")
 _OVERALL = ("total", "sammanlagd", "sammanlagt", "lägst", "högst", "sämst", "bäst", "vilket område",
             "vilka områden", "alla områden", "overall")
 
@@ -42,4 +47,6 @@ def section_weights(query: str) -> dict[str, float]:
         weights[kind.value] = BOOST if score else TABLE_PENALTY
     if score and _has(lowered, _OVERALL):
         weights[SectionKind.RESULTAT.value] = OVERALL_BOOST
+    if not _has(lowered, _EVALUATION):
+        weights[SectionKind.INLEDNING.value] = INTRO_PENALTY
     return weights

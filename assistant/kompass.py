@@ -22,6 +22,7 @@ from index.sqlite_store import Filters, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
+from .glossary import dense_query
 from .ingest import Ingester, Listener, Quiet
 from .intent import section_weights
 from .lexical_query import analyse
@@ -194,13 +195,14 @@ class Kompass:
 
     def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 hits, each with its coverage of the query (see assistant.lexical_query)."""
-        analysed = analyse(query, self.store)
+        analysed = analyse(query, self.store, fuzzy=True)
         hits = self.search_copy.lexical(list(analysed.match_terms), filters, k)
         passage_terms = self.store.passage_terms(pid for pid, _ in hits)
         return [(pid, analysed.coverage(passage_terms.get(pid, set()))) for pid, _ in hits]
 
     def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        return self.dense.search(self.embedder.embed_query(query), filters, k)
+        """Nearest passages; an English query is embedded with its Swedish report words."""
+        return self.dense.search(self.embedder.embed_query(dense_query(query)), filters, k)
 
     def understand(self, query: str, filters: Filters | None = None, auto_filters: bool = True,
                    sections: bool = True) -> Understood:

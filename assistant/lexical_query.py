@@ -6,6 +6,10 @@ BM25 ranks the passages that share any term with the query. But a passage that s
 organisationen?" is not evidence of anything, and reciprocal rank fusion would still give it
 full weight at rank 1. So each lexical hit also gets its *coverage*: the share of the query's
 IDF mass it matches. Fusion scales its lexical contribution by that (see Kompass.search).
+
+With `fuzzy` (the search path), a word the index does not know also matches the index terms
+one edit away from it: users misspell ("äldreboendna", "individual model"). Only unknown words
+of five letters or more are looked up, so a known word never drifts to a neighbour.
 """
 from __future__ import annotations
 
@@ -41,7 +45,7 @@ class LexicalQuery:
         return sum(c.idf for c in self.concepts if c.alternatives & passage_terms) / total
 
 
-def analyse(query: str, store: SQLiteStore) -> LexicalQuery:
+def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery:
     groups: list[tuple[str, set[str]]] = []
     covered: list[tuple[int, int]] = []
     for start, end, words in matches(query):
@@ -55,6 +59,11 @@ def analyse(query: str, store: SQLiteStore) -> LexicalQuery:
 
     total = max(store.passage_count(), 1)
     df = store.document_frequencies([t for _, alts in groups for t in alts])
+    if fuzzy:
+        groups = [(source, alternatives | _near(source, store))
+                  if alternatives == {source} and not df.get(source) else (source, alternatives)
+                  for source, alternatives in groups]
+        df.update(store.document_frequencies([t for _, alts in groups for t in alts if t not in df]))
     idf: dict[str, float | None] = {}
     match_terms: list[str] = []
     limit = MAX_TERM_SHARE * total if total >= 20 else total
@@ -101,3 +110,31 @@ def _split(stem: str, store: SQLiteStore) -> list[str]:
             best = [heads[0], tail]
             break
     return best
+
+
+FUZZY_MIN_LENGTH = 5
+FUZZY_CANDIDATES = 300
+
+
+def _near(stem: str, store: SQLiteStore) -> set[str]:
+    """Index terms one edit (insertion, deletion, substitution or swap) from an unknown stem,
+    among the most frequent terms that share its first half (a typo is rarely in both halves)."""
+    if len(stem) < FUZZY_MIN_LENGTH:
+        return set()
+    candidates = store.terms_starting_with(stem[:max(3, len(stem) // 2)], FUZZY_CANDIDATES)
+    return {term for term in candidates if term != stem and _one_edit(stem, term)}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by exactly one insertion, deletion, substitution or swap of
+    neighbours (Damerau-Levenshtein distance 1)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    if len(a) == len(b):
+        return (a[start + 1:] == b[start + 1:]
+                or (a[start + 2:] == b[start + 2:] and a[start:start + 2] == b[start:start + 2][::-1]))
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1:] == shorter[start:]

@@ -163,3 +163,50 @@ def test_glossary_expansion():
 def test_english_question_finds_swedish_passage_through_glossary(kompass):
     hits = kompass.search("How does the municipality handle complaints?", top=5, mode="lexical")
     assert any(h.area == 2 and "klagomålspolicy" in h.text for h in hits)
+
+
+def test_english_query_is_embedded_with_its_swedish_report_words():
+    from assistant.glossary import dense_query, is_english
+
+    assert is_english("How does the municipality handle complaints?")
+    assert not is_english("Hur hanterar kommunen klagomål?")
+    assert not is_english("Har Enköping någon vänort?")  # Swedish, though "vänort" has an entry
+    english = dense_query("How does the municipality handle complaints?")
+    assert english.startswith("How does the municipality handle complaints? ")
+    assert {"klagomål", "synpunkter", "kommun"} <= set(english.split())
+    assert dense_query("Har Enköping någon vänort?") == "Har Enköping någon vänort?"
+    assert dense_query("What is Lorem ipsum?") == "What is Lorem ipsum?"  # nothing to add
+
+
+def test_english_query_finds_the_complaints_passage(kompass):
+    for mode in ("hybrid", "dense"):
+        hits = kompass.search("How does the municipality handle complaints?", top=3, mode=mode)
+        assert any(h.area == 2 and ("klagomålspolicy" in h.text or "synpunkter" in h.text)
+                   for h in hits), mode
+    hits = kompass.search("What was the overall result of the evaluation?", top=3)
+    assert hits[0].section == "resultat"
+
+
+def test_misspelt_word_matches_the_index_term_one_edit_away(kompass):
+    from assistant.lexical_query import _one_edit, analyse
+
+    plain = {c.source: c.alternatives for c in analyse("resultat för äldreboendna", kompass.store).concepts}
+    assert plain["äldreboendn"] == {"äldreboendn"}  # off by default (ask, goda exempel)
+    fuzzy = {c.source: c.alternatives
+             for c in analyse("resultat för äldreboendna", kompass.store, fuzzy=True).concepts}
+    assert "äldreboenden" in fuzzy["äldreboendn"]
+    assert fuzzy["result"] == plain["result"]  # a known word keeps its own terms only
+    assert kompass.search("äldreboendna på hemsidan", top=3, mode="lexical")
+    assert _one_edit("äldreboendn", "äldreboenden") and _one_edit("modell", "model")
+    assert _one_edit("abcd", "abdc") and _one_edit("katt", "kast")
+    assert not _one_edit("arbetslag", "arbetsplat") and not _one_edit("katt", "katt")
+    assert not _one_edit("katt", "tkat")
+
+
+def test_introduction_is_nudged_down_unless_the_question_is_about_the_evaluation():
+    from assistant.intent import INTRO_PENALTY, OVERALL_BOOST, section_weights
+
+    assert section_weights("Anställer kommunen folk med olika bakgrund?")["inledning"] == INTRO_PENALTY < 1
+    assert "inledning" not in section_weights("Hur många intervjuades i utvärderingen?")
+    assert "inledning" not in section_weights("Who carried out the evaluation?")
+    assert section_weights("What was the overall result?")["resultat"] == OVERALL_BOOST
