@@ -26,6 +26,7 @@ MAX_CLAIMS = 4
 MAX_PER_GROUP = 5
 MAX_LIST_ITEMS = 8
 CLAIM_MARGIN = 0.05
+LIST_MARGIN = 0.08  # a wanted list (strengths, improvements) this far below the best unit
 GROUP_MARGIN = 0.07  # a unit with the question's rare words, this far below the best
 GROUP_CLOSE = 0.03  # any unit this close to the best one
 OVERLAP_WEIGHT = 0.2  # share of the query's IDF mass a sentence contains
@@ -116,8 +117,9 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
     listed = wanted_lists & LIST_SECTIONS
     if listed:
         # "Vilka styrkor har …?", "Vad kan … förbättra?": the best such list among the hits.
-        best_rank = next((pool[int(i)][0] for i in order if hits[pool[int(i)][0]].section in listed),
-                         best_rank)
+        # The list must be about the topic: its best unit close to the best unit overall.
+        best_rank = next((pool[int(i)][0] for i in order if hits[pool[int(i)][0]].section in listed
+                          and score[i] >= score[order[0]] - LIST_MARGIN), best_rank)
     if hits[best_rank].section in listed:
         items = [(rank, u) for rank, u in pool if rank == best_rank][:MAX_LIST_ITEMS]
         return _render(query, hits, items, confidence=confidence)
