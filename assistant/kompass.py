@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +33,7 @@ from .understand import Understood, understand
 
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
+QUERY_CACHE = 256  # query embeddings kept (about 1.5 kB each)
 ABSTAIN_POOL = 50  # dense hits whose median is the baseline a good answer stands out from
 
 def parse_year(value: str | int | None) -> tuple[int | None, int | None]:
@@ -70,6 +73,8 @@ class Kompass:
         self._search_copy: SearchCopy | None = None
         self._dense_retriever: DenseRetriever | None = None
         self._units = None  # examples.UnitCache, made on first use
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._vector_lock = threading.Lock()
 
     # -- resources ---------------------------------------------------------------------
     @property
@@ -202,7 +207,24 @@ class Kompass:
 
     def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
         """Nearest passages; an English query is embedded with its Swedish report words."""
-        return self.dense.search(self.embedder.embed_query(dense_query(query)), filters, k)
+        return self.dense.search(self.query_vector(dense_query(query)), filters, k)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding, from a small cache shared by threads: `ask` needs the vector
+        that `search` just made, and a user who refines filters asks the same words again."""
+        key = (self.embedder.name, text)
+        with self._vector_lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+                return vector
+        vector = self.embedder.embed_query(text)
+        vector.setflags(write=False)
+        with self._vector_lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > QUERY_CACHE:
+                self._vectors.popitem(last=False)
+        return vector
 
     def understand(self, query: str, filters: Filters | None = None, auto_filters: bool = True,
                    sections: bool = True) -> Understood:
@@ -236,7 +258,7 @@ class Kompass:
         units = self._units.get(self.embedder)
         allowed = None if filters == Filters() else self.store.filtered_ids(filters)
         lexical = analyse(understood.topic, self.store)
-        vector = self.embedder.embed_query(understood.topic)
+        vector = self.query_vector(understood.topic)
         anchor = find_anchor(units, vector, lexical)
         per_report = rank_reports(units, vector, lexical, allowed, anchor)
         if allowed is None:
@@ -266,7 +288,7 @@ class Kompass:
         units = self._units.get(self.embedder)
         scope = replace(filters, section=None)
         allowed = None if scope == Filters() else self.store.filtered_ids(scope)
-        entries = find_wording(units, self.embedder.embed_query(topic), topic, self.store, allowed,
+        entries = find_wording(units, self.query_vector(topic), topic, self.store, allowed,
                                section, top)
         return WordingResult(understood.question, topic, list(understood.applied), list(understood.notes),
                              entries)
@@ -298,7 +320,7 @@ class Kompass:
         wanted = frozenset(s for s, w in section_weights(query).items() if w > 1)
         # How far the best dense hit stands out from the query's top 50 (abstention); not when
         # the question named an area or a section (that part of a report exists).
-        vector = self.embedder.embed_query(query)
+        vector = self.query_vector(dense_query(query))  # the one `search` made
         margin = None
         if filters.area is None and filters.section is None:
             scores = [s for _, s in self.dense.search(vector, filters, ABSTAIN_POOL)]
