@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from corpus.taxonomy import AREA_WORDS, SHORT_NAMES, area_name
+from index.lexical import terms
 from index.sqlite_store import Filters, SQLiteStore, StoredPassage
 
 from .models import Answer, Citation, Hit
@@ -37,6 +38,10 @@ _MUNICIPALITIES = re.compile(r"\b(?:kommuner\w*|kommunerna|municipalities|vilka 
 _THRESHOLD = re.compile(
     r"\b(?P<op>under|över|mindre än|lägre än|färre än|mer än|fler än|högre än|minst|som mest|"
     r"below|above|over|less than|more than|at least|lower than|higher than)\s+(?P<n>\d{1,3})\b", _Q)
+_SUBQUESTIONS = re.compile(r"\b(?:delfråg\w*|frågor\w*|fråga|frågan|sub-?questions?|questions?)\b", _Q)
+_ABOUT = re.compile(r"\b(?:fråga|frågan|delfrågan|delfråga|question)\s+(?:om|kring|gällande|about|on)\s+"
+                    r"(?P<topic>.+?)\s*[?.!]*$", _Q)
+_PERCENT = re.compile(r"(?:\bprocent\w*|%|\bpercent\w*|\bandel(?:en)?\b)", _Q)
 _QUESTION = re.compile(r"\b(?:fråga|frågan|delfråga|delfrågan|question)\s+(?P<n>[1-8]\.\d{1,2})\b", _Q)
 _BARE_QUESTION = re.compile(r"(?<![\d.])(?P<n>[1-8]\.\d{1,2})(?![\d.])")
 _TOTAL = re.compile(r"\b(?:totalpoäng\w*|totalt|sammanlagt|sammanlagd\w*|total(?: score)?|in total|"
@@ -44,7 +49,9 @@ _TOTAL = re.compile(r"\b(?:totalpoäng\w*|totalt|sammanlagt|sammanlagd\w*|total(
 _TOTAL_SCORE = re.compile(r"\b(?:totalpoäng\w*|slutpoäng\w*|total score|overall score)\b", _Q)
 _GOT = re.compile(r"\b(?:fick|fått|får|hade|got|get|scored|received)\b", _Q)
 _EVALUATORS = re.compile(r"\b(?:utvärderade|utvärderare\w*|utvärderat|utvärderades av|granskade|"
-                         r"evaluated|evaluators?|who (?:did|made|carried out) the evaluation)\b", _Q)
+                         r"(?:gjorde|genomförde|höll i|ledde|utförde|stod för) (?:utvärderingen|analysen|"
+                         r"granskningen|bedömningen|intervjuerna)|evaluated|evaluators?|"
+                         r"(?:did|made|carried out|conducted|led) the (?:evaluation|assessment))\b", _Q)
 _WHO = re.compile(r"\b(?:vem|vilka|who)\b", _Q)
 _DATE = re.compile(r"\b(?:när|vilket år|vilken månad|vilket datum|datum|when|what year|which year|date)\b", _Q)
 _EVALUATION = re.compile(r"\b(?:utvärdering\w*|utvärderades|utvärderad|kommunkompass\w*|analys\w*|"
@@ -70,6 +77,7 @@ class FactQuestion:
     count: int = 1  # how many for min / max
     threshold: int | None = None
     number: str | None = None  # the sub-question, "2.4"
+    topic: str | None = None  # the sub-question by its words: "frågan om invånardialog"
     area: int | None = None  # an area named by a single everyday word ("inom ledarskap")
 
 
@@ -99,6 +107,19 @@ def classify(question: str, area: int | None = None) -> FactQuestion | None:
                   or _TOTAL.search(text) and (low or high or threshold or _GOT.search(text)))
     if number:
         return FactQuestion("question", "value", number=number.group("n"))
+    about = _ABOUT.search(text)
+    if about and (scored or _PERCENT.search(text)):
+        return FactQuestion("question", "value", topic=about.group("topic"), area=area)
+    if _SUBQUESTIONS.search(text) and (low or high or threshold):
+        plural_q = bool(re.search(r"\b(?:delfrågor\w*|frågor\w*|questions)\b", text, _Q))
+        named = area or _area_word(_SUBQUESTIONS.sub(" ", text))
+        if threshold:
+            word = threshold.group("op").lower()
+            op = "below" if word in ("under", "mindre än", "lägre än", "färre än", "som mest", "below",
+                                      "less than", "lower than") else "above"
+            return FactQuestion("question", op, threshold=int(threshold.group("n")), area=named)
+        return FactQuestion("question", "min" if low and (not high or low.start() < high.start()) else "max",
+                            count=3 if plural_q else 1, area=named)
     if _CHANGE.search(text) and (_TWO_EVALUATIONS.search(text) or scored) \
             and (scored or _EVALUATION.search(text)):
         return FactQuestion("change", "list")
@@ -388,11 +409,11 @@ def _totals(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, sto
         if not chosen:
             edge = (min if below else max)(latest, key=lambda r: int(r.row["total_score"]))
             if len(latest) == 1:
-                return [f"Ingen kommun fick {word} {fact.threshold} poäng totalt: den enda indexerade, "
-                        f"{edge.name}, fick {edge.row['total_score']} poäng{_total_cite(edge, cited)}."]
-            return [f"Ingen av de {len(latest)} kommunerna fick {word} {fact.threshold} poäng totalt; "
+                return [(f"Ingen kommun fick {word} {fact.threshold} poäng totalt: den enda indexerade, "
+                        f"{edge.name}, fick {edge.row['total_score']} poäng{_total_cite(edge, cited)}.")]
+            return [(f"Ingen av de {len(latest)} kommunerna fick {word} {fact.threshold} poäng totalt; "
                     f"{'lägst' if below else 'högst'} fick {edge.name} med {edge.row['total_score']} poäng"
-                    f"{_total_cite(edge, cited)}."]
+                    f"{_total_cite(edge, cited)}.")]
         head = (f"{len(chosen)} {'kommun' if len(chosen) == 1 else 'kommuner'} fick {word} "
                 f"{fact.threshold} poäng totalt:")
     else:
@@ -403,19 +424,82 @@ def _totals(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, sto
 
 
 def _question(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+    """A sub-question by number or by its words, or the sub-questions ranked by their share of
+    the points (the maxima differ: 15, 20, 25, 30)."""
     wanted = {r.id for r in reports}
-    rows = [row for row in store.question_rows() if row[0] in wanted and row[2] == fact.number]
-    if not rows:
-        return [f"Fråga {fact.number} finns inte i poängtabellerna för de rapporter frågan gäller."]
+    rows = [row for row in store.question_rows() if row[0] in wanted]
     by_id = {r.id: r for r in reports}
-    lines = []
-    for report_id, q_area, number, text, achieved, maximum, percent, _page in rows[:MAX_LINES]:
-        report = by_id[report_id]
-        pid = report.passage("delfragor", q_area, f"{number} ")
-        share = f" ({percent} %)" if percent is not None else ""
-        lines.append(f"{report.name} fick {achieved} av {maximum} poäng{share} på fråga {number} "
-                     f"”{text}”{cited.cite(pid, f'{number} ')}.")
-    return lines
+    if fact.number:
+        rows = [row for row in rows if row[2] == fact.number]
+        if not rows:
+            return [f"Fråga {fact.number} finns inte i poängtabellerna för de rapporter frågan gäller."]
+        return [_question_line(by_id[row[0]], row, cited, len(reports) > 1) for row in rows[:MAX_LINES]]
+    if area is not None:
+        rows = [row for row in rows if row[1] == area]
+    rows = [row for row in rows if _share(row) is not None]
+    if not rows:
+        where = f" inom {_area_label(area)}" if area else ""
+        return [f"Poängtabellerna anger inga delfrågor{where} för de rapporter frågan gäller."]
+    if fact.topic:
+        words = set(terms(fact.topic))
+        best: dict[str, tuple[float, tuple]] = {}
+        for row in rows:
+            held = set(terms(row[3]))
+            match = sum(1.0 if w in held else 0.5 if any(h.startswith(w) or w.startswith(h) for h in held
+                                                          if min(len(h), len(w)) >= 5) else 0.0
+                        for w in words)
+            share = match / max(len(words), 1)
+            if share >= 0.5 and share > best.get(row[0], (0.0, ()))[0]:
+                best[row[0]] = (share, row)
+        if not best:
+            return [f"Ingen delfråga om ”{fact.topic}” finns i poängtabellerna."]
+        return [_question_line(by_id[rid], row, cited, len(best) > 1) for rid, (_, row) in list(best.items())[:MAX_LINES]]
+    many = len({row[0] for row in rows}) > 1
+    where = f" inom {_area_label(area)}" if area else ""
+    if fact.op in ("below", "above"):
+        below = fact.op == "below"
+        chosen = sorted((row for row in rows if (_share(row) < fact.threshold if below
+                                                 else _share(row) > fact.threshold)),
+                        key=_share, reverse=not below)
+        word = "under" if below else "över"
+        if not chosen:
+            return [f"Ingen delfråga{where} fick {word} {fact.threshold} % av poängen."]
+        head = f"{len(chosen)} delfrågor{where} fick {word} {fact.threshold} % av poängen:"
+    else:
+        ordered = sorted(rows, key=_share, reverse=fact.op == "max")
+        chosen = ordered[:fact.count]
+        chosen += [row for row in ordered[fact.count:] if _share(row) == _share(chosen[-1])]  # ties
+        word = "Lägst" if fact.op == "min" else "Högst"
+        head = f"{word} andel av poängen{where} fick"
+    parts = [_question_part(by_id[row[0]], row, cited, many) for row in chosen[:MAX_LINES]]
+    return [f"{head} {_join(parts)}."]
+
+
+def _share(row: tuple) -> float | None:
+    """A sub-question's share of its points in percent: as the report states it, else computed
+    from the points (the maxima differ: 15, 20, 25, 30, so points alone do not rank)."""
+    achieved, maximum, percent = row[4], row[5], row[6]
+    if percent is not None:
+        return float(percent)
+    if achieved is None or not maximum:
+        return None
+    return round(100 * achieved / maximum, 1)
+
+
+def _question_part(report: _Report, row: tuple, cited: _Cited, named: bool) -> str:
+    _rid, q_area, number, text, achieved, maximum, _percent, _page = row
+    pid = report.passage("delfragor", q_area, f"{number} ")
+    who = f"{report.name}: " if named else ""
+    return (f"{who}fråga {number} ”{text}” ({achieved} av {maximum} poäng, {_share(row):.0f} %)"
+            f"{cited.cite(pid, f'{number} ')}")
+
+
+def _question_line(report: _Report, row: tuple, cited: _Cited, named: bool) -> str:
+    _rid, q_area, number, text, achieved, maximum, percent, _page = row
+    pid = report.passage("delfragor", q_area, f"{number} ")
+    share = f" ({percent} %)" if percent is not None else ""
+    return (f"{report.name} fick {achieved} av {maximum} poäng{share} på fråga {number} "
+            f"”{text}”{cited.cite(pid, f'{number} ')}.")
 
 
 def _evaluators(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:

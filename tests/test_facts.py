@@ -28,6 +28,12 @@ def first_line(answer) -> str:
     ("Hur många poäng fick Enköping totalt?", ["434 av 800"]),
     ("När gjordes utvärderingen av Enköping?", ["maj 2016"]),
     ("Vilken Kvalitetskommun jämförs Enköping med?", ["Kävlinge", "2015"]),
+    # Sub-questions: ranked by their share of the points (the maxima differ), or by their words.
+    ("Vilken delfråga fick lägst poäng?", ["1.3", "8 av 25", "30 %"]),
+    ("Vilken delfråga inom politisk styrning fick högst procent?", ["3.4", "17 av 20"]),
+    ("Vilka delfrågor fick under 50 procent?", ["1.3", "2.4"]),
+    ("Hur många poäng fick frågan om invånardialog?", ["1.4", "19 av 30"]),
+    ("Vem gjorde utvärderingen?", ["Eldås", "Ricklander", "Marnell"]),
 ])
 def test_fact_questions_on_the_sample(kompass, question, expected):
     understood = kompass.understand(question)
