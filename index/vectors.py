@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .embedder import ThreadCap, native_threads
+
 # Exact flat search up to IVF_MIN vectors (4 ms at 100k, 16 ms at 400k: the most of a
 # query); above it an inverted file (IVF, float16) of about 2 sqrt(n) lists, probing 1/16 of
 # them. Measured on 393k sentence vectors (bench/bench_query.py's 100k index): 1,024 lists
@@ -24,9 +26,20 @@ IVF_PROBE_SHARE = 16
 IVF_REGROW = 4
 
 
+_threads = None  # FAISS's OpenMP runtime held to KOMPASS_THREADS (index/embedder.py)
+
+
 def _faiss():
+    """The faiss module, its OpenMP threads set for the calling thread. A query is one vector:
+    FAISS's parallel region gains nothing from a second thread and, on a busy machine, waits for
+    it (beside two busy processes a search took 0.2 ms with one thread; with two, 160 ms at the
+    median in one run and at p95 in another)."""
+    global _threads
     import faiss
 
+    if _threads is None:
+        _threads = ThreadCap(faiss.omp_set_num_threads, native_threads())
+    _threads.apply()
     return faiss
 
 
