@@ -104,10 +104,12 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
     overlap = np.array([sum(w for t, w in weights.items() if t in set(terms(u.text))) / total
                         for _, u in pool], dtype=np.float32)
     rank_prior = np.array([rank for rank, _ in pool], dtype=np.float32)
-    score = similarity + OVERLAP_WEIGHT * overlap - RANK_WEIGHT * rank_prior
+    covered = np.array([coverage(u.text) if coverage else float(overlap[i]) for i, (_, u) in enumerate(pool)])
+    # Shared words: the IDF share of exact terms, or the concept coverage (compounds and their
+    # parts, glossary), whichever is higher.
+    score = similarity + OVERLAP_WEIGHT * np.maximum(overlap, covered) - RANK_WEIGHT * rank_prior
     order = np.argsort(-score)
     confidence = None
-    covered = np.array([coverage(u.text) if coverage else float(overlap[i]) for i, (_, u) in enumerate(pool)])
     if dense_margin is not None:
         numbers = any(re.search(r"\d", u.text) and covered[i] >= 0.5 for i, (rank, u) in enumerate(pool)
                       if hits[rank].section not in SCORE_VALUES)

@@ -31,6 +31,19 @@ class Concept:
     source: str
     alternatives: frozenset[str]
     idf: float
+    # The known parts of an unknown compound ("chefsutveckling" → chef, utveckl): a unit holds
+    # the concept when it holds the compound or another alternative, or all of its parts; one
+    # part of two is half of it ("utveckling" alone is not "chefsutveckling").
+    parts: frozenset[str] = frozenset()
+
+    def held(self, passage_terms: set[str]) -> float:
+        if (self.alternatives - self.parts) & passage_terms:
+            return 1.0
+        if self.parts:  # a part may sit inside another compound ("ledarutvecklingsprogram")
+            held = sum(1 for part in self.parts
+                       if part in passage_terms or any(part in term for term in passage_terms))
+            return held / len(self.parts)
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class LexicalQuery:
         total = sum(c.idf for c in self.concepts)
         if total == 0:
             return 0.0
-        return sum(c.idf for c in self.concepts if c.alternatives & passage_terms) / total
+        return sum(c.idf * c.held(passage_terms) for c in self.concepts) / total
 
 
 def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery:
@@ -55,7 +68,8 @@ def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery
     for start, _end, stem in token_spans(query):
         if not any(s <= start < e for s, e in covered):  # "anställda" is inside key "anställd"
             groups.append((stem, {stem}))
-    groups = [(source, _with_compounds(alternatives, store)) for source, alternatives in groups]
+    parts = {source: _parts(alternatives, store) for source, alternatives in groups}
+    groups = [(source, _with_compounds(alternatives, store) | parts[source]) for source, alternatives in groups]
 
     total = max(store.passage_count(), 1)
     df = store.document_frequencies([t for _, alts in groups for t in alts])
@@ -77,7 +91,8 @@ def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery
     known = [v for v in idf.values() if v is not None]
     unknown = sum(known) / len(known) if known else 1.0
     concepts = tuple(Concept(source, frozenset(alternatives),
-                             idf[source] if idf[source] is not None else unknown)
+                             idf[source] if idf[source] is not None else unknown,
+                             frozenset(parts[source]) if len(parts[source]) > 1 else frozenset())
                      for source, alternatives in groups)
     return LexicalQuery(concepts, tuple(dict.fromkeys(match_terms)))
 
@@ -87,13 +102,16 @@ def _with_compounds(stems: set[str], store: SQLiteStore) -> set[str]:
     (`fullmäkt` → `kommunfullmäkt`), and an unknown compound matches its known parts
     (`totalpoäng` → `total`, `poäng`)."""
     result = set(stems)
-    df = store.document_frequencies(list(stems))
     for stem in stems:
         if len(stem) >= 6:
             result.update(store.terms_ending_with(stem))
-        if df.get(stem) == 0 and len(stem) >= 8:
-            result.update(_split(stem, store))
     return result
+
+
+def _parts(stems: set[str], store: SQLiteStore) -> set[str]:
+    """The known parts of the unknown compounds among `stems` (see `_split`)."""
+    df = store.document_frequencies(list(stems))
+    return {part for stem in stems if df.get(stem) == 0 and len(stem) >= 8 for part in _split(stem, store)}
 
 
 def _split(stem: str, store: SQLiteStore) -> list[str]:
@@ -101,11 +119,16 @@ def _split(stem: str, store: SQLiteStore) -> list[str]:
     The head may be inflected in the index (`total` → `totalt`), the tail is a stem."""
     splits = compound_splits(stem)
     tails = store.document_frequencies([tail for _, tail in splits])
+    # A head that is itself an index term, or is one with the linking -s of Swedish compounds
+    # ("chefs|utveckling" → "chef"), is the head; only otherwise an inflected form of it.
+    known = store.document_frequencies(list({h for h, _ in splits} | {h[:-1] for h, _ in splits
+                                                                     if h.endswith("s")}))
     best: list[str] = []
     for head, tail in sorted(splits, key=lambda s: -min(len(s[0]), len(s[1]))):
         if len(head) < 4 or not tails.get(tail):
             continue
-        heads = store.terms_starting_with(head)
+        exact = next((h for h in (head, head[:-1] if head.endswith("s") else "") if known.get(h)), None)
+        heads = [exact] if exact else store.terms_starting_with(head)
         if heads:
             best = [heads[0], tail]
             break

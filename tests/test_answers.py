@@ -48,3 +48,22 @@ def test_medborgardialog_answer_holds_its_strength_and_improvement(kompass):
     text = ask(kompass, "Hur arbetar kommunen med medborgardialog?").text
     assert "Olika former av medborgardialog" in text
     assert "återkoppling av resultat från medborgardialoger" in text
+
+
+def test_chefsutveckling_finds_the_programme_for_140_chefer(kompass):
+    """Issue 9: the 2015 programme for 140 chefer was missed. "chefsutveckling" is not in the
+    report; its parts are (chef, utveckling inside "ledarutvecklingsprogram")."""
+    answer = ask(kompass, "Vad gör kommunen för chefsutveckling?")
+    [citation] = [c for c in answer.citations if "140 chefer" in c.quote]
+    assert (citation.hit.area, citation.page) == (4, 12)
+
+
+def test_an_unknown_compound_is_held_by_its_parts(kompass):
+    from assistant.lexical_query import analyse
+    from index.lexical import terms
+
+    query = analyse("chefsutveckling", kompass.store)
+    [concept] = query.concepts
+    assert concept.parts == {"chef", "utveckling"}  # not "chefsfråg", the first term after "chefs"
+    assert query.coverage(set(terms("Ett nytt chefs- och ledarutvecklingsprogram startade"))) == 1.0
+    assert query.coverage(set(terms("En fond för egen utveckling"))) == 0.5
