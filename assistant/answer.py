@@ -75,7 +75,8 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
             wanted_lists: frozenset[str] = frozenset(),
             coverage: Callable[[str], float] | None = None,
             dense_margin: float | None = None, unknown: float = 0.0,
-            broad: bool = True, query_vector: np.ndarray | None = None) -> Answer:
+            broad: bool = True, query_vector: np.ndarray | None = None,
+            passage_vectors: Callable[[list[int]], dict[int, np.ndarray]] | None = None) -> Answer:
     """`units`: each hit's stored sentences / items / rows with pages and vectors;
     `term_weights`: IDF of the query's terms, so that sharing a rare word
     ("servicedeklarationer") counts and sharing "arbetar" does not; `wanted_lists`: sections
@@ -83,15 +84,25 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
     query's concepts a text holds (assistant.lexical_query); `dense_margin`: None skips
     abstention (the question named an area or section, which exists); `broad`: a question
     without a section gets every relevant point, grouped as description, strengths and
-    improvements."""
+    improvements; `passage_vectors`: stored passage vectors by id (used for one-unit passages,
+    whose unit has no vector of its own)."""
     if not hits:
         return Answer(query, NO_ANSWER, [], hits, kind="none")
     pool: list[tuple[int, StoredSentence]] = [
         (rank, unit) for rank, hit in enumerate(hits) for unit in units.get(hit.passage_id, [])
         if len(unit.text.split()) >= 3]
+    # Score rows are facts (assistant/facts.py answers them from the tables) and have no vectors
+    # of their own: embedding them here cost 0.3-1.5 s. They stay only when nothing else is left.
+    prose = [(rank, unit) for rank, unit in pool if hits[rank].section not in SCORE_VALUES]
+    pool = prose or pool
     if not pool:
         return Answer(query, NO_ANSWER, [], hits, kind="none")
     vectors: list[np.ndarray | None] = [unit.vector for _, unit in pool]
+    if passage_vectors is not None:  # a one-unit passage: its unit's vector is the passage's
+        single = {hits[rank].passage_id for (rank, _), v in zip(pool, vectors)
+                  if v is None and len(units.get(hits[rank].passage_id, [])) == 1}
+        found = passage_vectors(sorted(single)) if single else {}
+        vectors = [found.get(hits[rank].passage_id) if v is None else v for (rank, _), v in zip(pool, vectors)]
     todo = [i for i, v in enumerate(vectors) if v is None]
     if todo:
         fresh = embedder.embed_passages([f"{hits[pool[i][0]].heading}\n{pool[i][1].text}" for i in todo])

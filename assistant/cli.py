@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(search)
     _add_filters(search)
 
-    ask = sub.add_parser("ask", help="kort svar med källhänvisningar")
+    ask = sub.add_parser("ask", help="svar med källhänvisningar: fakta ur poängtabellerna eller citat ur rapporterna")
     _add_query(ask)
     _add_json(ask)
     _add_filters(ask)
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="ta bort en rapport ur indexet")
     remove.add_argument("report_id", metavar="rapport-id", help="rapportens id, t.ex. enkoping-2016 (se `kompass reports`)")
 
-    evaluate = sub.add_parser("eval", help="mät sökkvaliteten (MRR@10, hit@5) på utvärderingsfrågorna")
+    evaluate = sub.add_parser("eval", help="mät sök- och svarskvaliteten på utvärderingsfrågorna (MRR@10, hit@5, fakta, avstående, formuleringar)")
     evaluate.add_argument("--set", choices=("dev", "holdout", "all"), default="all",
                           help="frågeuppsättning: dev, holdout eller all = båda")
     evaluate.add_argument("--examples", action="store_true",

@@ -332,7 +332,12 @@ class Kompass:
         return self._generated(compose(query, hits, self.embedder, stored, idf, wanted,
                                        coverage=lambda text: lexical.coverage(set(terms(text))),
                                        dense_margin=margin, unknown=unknown,
-                                       broad=filters.section is None, query_vector=vector))
+                                       broad=filters.section is None, query_vector=vector,
+                                       passage_vectors=self._passage_vectors))
+
+    def _passage_vectors(self, passage_ids: list[int]) -> dict[int, np.ndarray]:
+        vectors, _, _ = self.store.vectors_of(passage_ids)
+        return dict(zip(passage_ids, vectors))
 
     def _generated(self, answer: Answer) -> Answer:
         """With an LLM endpoint configured (KOMPASS_LLM_URL), a model rewrites the answer from
