@@ -67,3 +67,15 @@ def test_an_unknown_compound_is_held_by_its_parts(kompass):
     assert concept.parts == {"chef", "utveckling"}  # not "chefsfråg", the first term after "chefs"
     assert query.coverage(set(terms("Ett nytt chefs- och ledarutvecklingsprogram startade"))) == 1.0
     assert query.coverage(set(terms("En fond för egen utveckling"))) == 0.5
+
+
+def test_abstention_does_not_grow_with_the_corpus(synthetic):
+    """Over several reports many passages are on topic; an answerable question must still be
+    answered (the baseline is a typical passage, not the question's own top hits)."""
+    from corpus.synthetic.catalogue import TOPICS
+
+    kompass, _, _ = synthetic
+    declined = [t.queries.a[0] for t in TOPICS[:16] if kompass.ask(t.queries.a[0]).kind == "none"]
+    assert declined == []
+    for question in ("qwxyz blorf", "Hur lagar man köttbullar?", "Vem vann fotbolls-VM 2018?"):
+        assert kompass.ask(question).kind == "none", question
