@@ -194,9 +194,7 @@ def _grouped(pool, hits, similarity, covered, order) -> list[tuple[int, StoredSe
         return None
     out: list[tuple[int, StoredSentence]] = []
     for section, _label in GROUPS:
-        items = chosen.get(section, [])
-        items.sort(key=lambda c: (c[0], hits[c[0]].text.find(c[1].text)))
-        out += items
+        out += chosen.get(section, [])  # the most relevant point of each group first
     return out
 
 

@@ -79,3 +79,12 @@ def test_abstention_does_not_grow_with_the_corpus(synthetic):
     assert declined == []
     for question in ("qwxyz blorf", "Hur lagar man köttbullar?", "Vem vann fotbolls-VM 2018?"):
         assert kompass.ask(question).kind == "none", question
+
+
+def test_english_complaints_question_is_answered_from_the_complaints_passage(kompass):
+    """Issue 9: "How does the municipality handle complaints?" got medborgarförslag and
+    newspaper ads."""
+    answer = ask(kompass, "How does the municipality handle complaints?")
+    assert answer.kind == "passage"
+    first = answer.citations[0].quote
+    assert "klagomål" in first or "synpunkter" in first, answer.text
