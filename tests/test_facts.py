@@ -127,3 +127,34 @@ def test_cli_json_fact(built_home):
 def test_filters_limit_the_reports(kompass):
     with_filter = kompass.ask("Vilket område fick lägst poäng?", filters=Filters(year_from=2020, year_to=2020))
     assert with_filter.citations == [] and "ingen indexerad rapport" in with_filter.text.lower()
+
+
+def test_comparison_with_an_indexed_kvalitetskommun(home_copy, report):
+    """When the compared Kvalitetskommun's report is indexed, its scores are set beside the
+    report's, area by area (here a copy of the sample as Kävlinge 2015, five points higher)."""
+    import dataclasses
+
+    from assistant.config import Config
+    from assistant.ingest import Ingester, Quiet
+    from assistant.kompass import Kompass
+    from corpus.chunker import chunk_report
+    from index.sqlite_store import Source
+
+    kompass = Kompass(Config.from_env(home=home_copy))
+    areas = [dataclasses.replace(a, score=a.score + 5) for a in report.areas]
+    copy = dataclasses.replace(report, report_id="kavlinge-2015", municipality="Kävlinge",
+                               display_name="Kävlinge kommun", year=2015, areas=areas,
+                               total_score=report.total_score + 40)
+    passages = [dataclasses.replace(p, report_id="kavlinge-2015", municipality="Kävlinge")
+                for p in chunk_report(copy)]
+    records, _ = Ingester(kompass.store, kompass.embedder).embed(passages, Quiet())
+    kompass.store.replace_report(copy, records, Source("/elsewhere/kavlinge.txt", "kavlinge-2015", "text",
+                                                       "kavlinge-2015", "primary", 6))
+    kompass.sync_search_copy()
+    understood = kompass.understand("Vilken kvalitetskommun jämförs Enköping med?")
+    answer = kompass.ask(understood.topic, filters=understood.filters)
+    lines = answer.text.splitlines()
+    assert "Kävlinge, Sveriges Kvalitetskommun 2015" in lines[0]
+    assert lines[1].startswith("Jämfört med Kävlinge kommun 2015:")
+    assert "område 4 Ledarskap, ansvar och delegation 42 mot 47 (-5)" in lines[1]
+    kompass.close()
