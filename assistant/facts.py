@@ -90,6 +90,14 @@ def _area_word(text: str) -> int | None:
     return None
 
 
+_BELOW_WORDS = frozenset({"under", "mindre än", "lägre än", "färre än", "som mest", "below", "less than",
+                          "lower than"})
+
+
+def _threshold_op(match: re.Match[str]) -> str:
+    return "below" if match.group("op").lower() in _BELOW_WORDS else "above"
+
+
 def classify(question: str, area: int | None = None) -> FactQuestion | None:
     """The fact question asked, or None for a question to answer from passages. `area`: an
     area already read from the question as a filter."""
@@ -114,10 +122,8 @@ def classify(question: str, area: int | None = None) -> FactQuestion | None:
         plural_q = bool(re.search(r"\b(?:delfrågor\w*|frågor\w*|questions)\b", text, _Q))
         named = area or _area_word(_SUBQUESTIONS.sub(" ", text))
         if threshold:
-            word = threshold.group("op").lower()
-            op = "below" if word in ("under", "mindre än", "lägre än", "färre än", "som mest", "below",
-                                      "less than", "lower than") else "above"
-            return FactQuestion("question", op, threshold=int(threshold.group("n")), area=named)
+            return FactQuestion("question", _threshold_op(threshold), threshold=int(threshold.group("n")),
+                                area=named)
         return FactQuestion("question", "min" if low and (not high or low.start() < high.start()) else "max",
                             count=3 if plural_q else 1, area=named)
     if _CHANGE.search(text) and (_TWO_EVALUATIONS.search(text) or scored) \
@@ -135,10 +141,8 @@ def classify(question: str, area: int | None = None) -> FactQuestion | None:
     measure = "total" if total else "area"
     named_area = area or (None if areas_asked and not total else _area_word(text))
     if threshold:
-        word = threshold.group("op").lower()
-        op = "below" if word in ("under", "mindre än", "lägre än", "färre än", "som mest", "below",
-                                  "less than", "lower than") else "above"
-        return FactQuestion(measure, op, threshold=int(threshold.group("n")), area=named_area)
+        return FactQuestion(measure, _threshold_op(threshold), threshold=int(threshold.group("n")),
+                            area=named_area)
     if low or high:
         # "svagaste områden", "vilka kommuner fick högst": a few; "vilket område": one.
         count = 3 if plural and not re.search(r"\b(?:vilket|vilken|which area|what area)\b", text, _Q) else 1
