@@ -38,7 +38,7 @@ def test_wording_section_from_the_question(kompass):
 
 def test_near_duplicates_fold_across_reports(synthetic):
     """Generated reports reuse standard phrasings: one entry lists every report that used it."""
-    kompass, corpus, _ = synthetic
+    kompass, _, _ = synthetic
     result = kompass.wording("formuleringar om medborgardialog", top=10)
     assert result.entries
     shared = [e for e in result.entries if len({u.report_id for u in e.uses}) > 1]
