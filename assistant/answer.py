@@ -39,11 +39,10 @@ NO_ANSWER = ("Jag hittade inget i de indexerade rapporterna som svarar på fråg
 # questions, checked for scale on 30 generated reports; see `kompass eval`): the question is
 # answered when the best dense hit stands out from the query's median similarity to a sample of
 # the index's passages (`margin`), less a penalty for the share of the query's words the index
-# does not know at all. The share of the query's words the best unit holds added nothing (weight
-# 0). A question for an amount ("Hur många invånare …?") also needs a unit that holds a number
-# and most of the question's words.
+# does not know at all (the share of the query's words the best unit holds added nothing on that
+# set, so it is not a term). A question for an amount ("Hur många invånare …?") also needs a unit
+# that holds a number and most of the question's words.
 ABSTAIN_BELOW = 0.005
-COVERAGE_WEIGHT = 0.0
 UNKNOWN_WEIGHT = 0.05
 QUANTITY = re.compile(r"^\s*(?:hur många|hur mycket|hur stor|hur stort|hur höga?|hur långa?|vad kostar|"
                       r"how many|how much)\b", re.IGNORECASE)
@@ -56,13 +55,12 @@ class Evidence:
     """How well the index answers a question, from the retrieval it already did."""
 
     margin: float  # best dense score minus the query's median similarity to a sample of passages
-    coverage: float  # share of the query's IDF mass in the best unit
     unknown: float  # share of the query's IDF mass the index does not know
     quantity_found: bool  # for "Hur många …": a unit with a number and most of the words
 
     @property
     def confidence(self) -> float:
-        return self.margin + COVERAGE_WEIGHT * self.coverage - UNKNOWN_WEIGHT * self.unknown
+        return self.margin - UNKNOWN_WEIGHT * self.unknown
 
     def answers(self, query: str) -> bool:
         if QUANTITY.search(query) and not self.quantity_found:
@@ -74,7 +72,7 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
             units: dict[int, list[StoredSentence]],
             term_weights: dict[str, float] | None = None,
             wanted_lists: frozenset[str] = frozenset(),
-            coverage: Callable[[str], float] | None = None,
+            coverage: Callable[[set[str]], float] | None = None,
             dense_margin: float | None = None, unknown: float = 0.0,
             broad: bool = True, query_vector: np.ndarray | None = None,
             passage_vectors: Callable[[list[int]], dict[int, np.ndarray]] | None = None) -> Answer:
@@ -82,7 +80,7 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
     `term_weights`: IDF of the query's terms, so that sharing a rare word
     ("servicedeklarationer") counts and sharing "arbetar" does not; `wanted_lists`: sections
     the question asks for as a list (strengths, improvements); `coverage`: the share of the
-    query's concepts a text holds (assistant.lexical_query); `dense_margin`: None skips
+    query's concepts a unit's terms hold (LexicalQuery.coverage); `dense_margin`: None skips
     abstention (the question named an area or section, which exists); `broad`: a question
     without a section gets every relevant point, grouped as description, strengths and
     improvements; `passage_vectors`: stored passage vectors by id (used for one-unit passages,
@@ -113,10 +111,11 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
     similarity = np.vstack(vectors) @ qv
     weights = term_weights or {t: 1.0 for t in terms(query)}
     total = sum(weights.values()) or 1.0
-    overlap = np.array([sum(w for t, w in weights.items() if t in set(terms(u.text))) / total
-                        for _, u in pool], dtype=np.float32)
+    unit_terms = [set(terms(u.text)) for _, u in pool]
+    overlap = np.array([sum(w for t, w in weights.items() if t in held) / total for held in unit_terms],
+                       dtype=np.float32)
     rank_prior = np.array([rank for rank, _ in pool], dtype=np.float32)
-    covered = np.array([coverage(u.text) if coverage else float(overlap[i]) for i, (_, u) in enumerate(pool)])
+    covered = np.array([coverage(held) for held in unit_terms]) if coverage else overlap
     # Shared words: the IDF share of exact terms, or the concept coverage (compounds and their
     # parts, glossary), whichever is higher.
     score = similarity + OVERLAP_WEIGHT * np.maximum(overlap, covered) - RANK_WEIGHT * rank_prior
@@ -125,7 +124,7 @@ def compose(query: str, hits: list[Hit], embedder: Embedder,
     if dense_margin is not None:
         numbers = any(re.search(r"\d", u.text) and covered[i] >= 0.5 for i, (rank, u) in enumerate(pool)
                       if hits[rank].section not in SCORE_VALUES)
-        evidence = Evidence(dense_margin, max(covered), unknown, numbers)
+        evidence = Evidence(dense_margin, unknown, numbers)
         confidence = evidence.confidence
         if not evidence.answers(query):
             return Answer(query, NO_ANSWER, [], [], kind="none", confidence=confidence)

@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corpus.taxonomy import AREA_WORDS, SHORT_NAMES, area_name
+from corpus.taxonomy import AREA_WORDS, SHORT_NAMES, area_name, fold
 from index.lexical import terms
-from index.sqlite_store import Filters, SQLiteStore, StoredPassage
+from index.sqlite_store import Filters, SQLiteStore
 
 from .models import Answer, Citation, Hit
 
@@ -220,7 +220,7 @@ def _as_list(value: object) -> list[str]:
 class _Report:
     row: dict[str, object]
     areas: dict[int, int]  # area -> score
-    passages: list[StoredPassage]
+    passages: list[Hit]  # its title page, chapters 1-2 and score tables
 
     @property
     def id(self) -> str:
@@ -234,8 +234,14 @@ class _Report:
         for p in self.passages:
             if p.section == section and (area is None or p.area == area) \
                     and (contains is None or contains in p.text):
-                return p.id
+                return p.passage_id
         return None
+
+    def title_passage(self) -> int | None:
+        """The first passage of the report (its title page: name, month, evaluators)."""
+        first = min((p for p in self.passages if p.section == "inledning"), key=lambda p: p.page or 0,
+                    default=None)
+        return first.passage_id if first else None
 
     def area_citation(self, cited: _Cited, area: int) -> str:
         table = self.passage("resultat")
@@ -244,8 +250,16 @@ class _Report:
         return cited.cite(self.passage("poang", area))
 
 
-def _in_scope(store: SQLiteStore, filters: Filters) -> list[dict[str, object]]:
-    rows = store.report_rows()
+@dataclass
+class _Tables:
+    """What the computations read: every report's row and area scores, read once per answer."""
+
+    store: SQLiteStore
+    rows: list[dict[str, object]]
+    scores: dict[str, dict[int, int]]  # report id -> area -> score
+
+
+def _in_scope(rows: list[dict[str, object]], filters: Filters) -> list[dict[str, object]]:
     return [r for r in rows
             if (filters.report_id is None or r["report_id"] == filters.report_id)
             and (filters.municipality is None or r["municipality_key"] == filters.municipality)
@@ -256,27 +270,24 @@ def _in_scope(store: SQLiteStore, filters: Filters) -> list[dict[str, object]]:
 def answer(question: str, fact: FactQuestion, store: SQLiteStore, filters: Filters,
            hits_for: Callable[[list[int]], dict[int, Hit]]) -> Answer:
     """Compute the fact over the reports in scope; the first line states it."""
-    rows = _in_scope(store, filters)
+    tables = _Tables(store, store.report_rows(), _area_scores(store))
+    rows = _in_scope(tables.rows, filters)
     area = filters.area or fact.area
     if not rows:
         return Answer(question, "Det finns ingen indexerad rapport som matchar frågans filter.", [], [],
                       kind="fact")
-    scores = {r: s for r, s in _area_scores(store).items() if r in {str(x["report_id"]) for x in rows}}
     pids = store.table_passage_ids(str(r["report_id"]) for r in rows)
     hits = hits_for(pids)
-    passages_by_report: dict[str, list[StoredPassage]] = {}
+    passages_by_report: dict[str, list[Hit]] = {}
     for pid in pids:
         if pid in hits:
-            h = hits[pid]
-            passages_by_report.setdefault(h.report_id, []).append(
-                StoredPassage(pid, h.report_id, h.municipality, h.display_name, h.year, h.area, h.section,
-                              h.page, h.page_end, h.heading, h.text))
-    reports = [_Report(r, scores.get(str(r["report_id"]), {}), passages_by_report.get(str(r["report_id"]), []))
-               for r in rows]
+            passages_by_report.setdefault(hits[pid].report_id, []).append(hits[pid])
+    reports = [_Report(r, tables.scores.get(str(r["report_id"]), {}),
+                       passages_by_report.get(str(r["report_id"]), [])) for r in rows]
     cited = _Cited(hits, store.sentences_of(pids))
     compute = {"area": _areas, "total": _totals, "question": _question, "evaluators": _evaluators,
                "date": _date, "kvalitetskommun": _kvalitetskommun, "change": _change}[fact.measure]
-    lines = compute(fact, reports, area, cited, store)
+    lines = compute(fact, reports, area, cited, tables)
     citations = cited.citations
     used = {c.hit.passage_id for c in citations}
     return Answer(question, "\n".join(lines), citations, [hits[p] for p in pids if p in used],
@@ -301,7 +312,7 @@ def _latest(reports: list[_Report]) -> list[_Report]:
     return list(best.values())
 
 
-def _areas(fact: FactQuestion, reports: list[_Report], area: int | None, cited: _Cited, store) -> list[str]:
+def _areas(fact: FactQuestion, reports: list[_Report], area: int | None, cited: _Cited, tables: _Tables) -> list[str]:
     if area is not None:
         return _one_area(fact, reports, area, cited)
     if len(reports) > 1 and fact.op in ("min", "max", "below", "above"):
@@ -395,7 +406,7 @@ def _total_cite(report: _Report, cited: _Cited) -> str:
     return cited.cite(report.passage("resultat"), "Totalt")
 
 
-def _totals(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+def _totals(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     with_total = [r for r in reports if r.row["total_score"] is not None]
     if not with_total:
         return ["Rapporten anger ingen totalpoäng." if len(reports) == 1 else
@@ -427,11 +438,11 @@ def _totals(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, sto
     return [f"{head} {_join(parts)}."]
 
 
-def _question(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+def _question(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     """A sub-question by number or by its words, or the sub-questions ranked by their share of
     the points (the maxima differ: 15, 20, 25, 30)."""
     wanted = {r.id for r in reports}
-    rows = [row for row in store.question_rows() if row[0] in wanted]
+    rows = [row for row in tables.store.question_rows() if row[0] in wanted]
     by_id = {r.id: r for r in reports}
     if fact.number:
         rows = [row for row in rows if row[2] == fact.number]
@@ -506,13 +517,11 @@ def _question_line(report: _Report, row: tuple, cited: _Cited, named: bool) -> s
             f"”{text}”{cited.cite(pid, f'{number} ')}.")
 
 
-def _evaluators(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+def _evaluators(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     lines = []
     for report in reports[:MAX_LINES]:
         names = _as_list(report.row.get("evaluators"))
-        title = min((p for p in report.passages if p.section == "inledning"),
-                    key=lambda p: p.page_start or 0, default=None)
-        cite = cited.cite(title.id if title else None)
+        cite = cited.cite(report.title_passage())
         if names:
             lines.append(f"{report.name} utvärderades av {_join(names)}{cite}.")
         else:
@@ -520,22 +529,20 @@ def _evaluators(fact: FactQuestion, reports: list[_Report], area, cited: _Cited,
     return lines
 
 
-def _date(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+def _date(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     lines = []
     for report in reports[:MAX_LINES]:
         year, month = report.row["year"], report.row["month"]
-        title = min((p for p in report.passages if p.section == "inledning"),
-                    key=lambda p: p.page_start or 0, default=None)
         when = f"{MONTHS[int(month) - 1]} {year}" if month else f"{year}"
         dated = f"; rapporten är daterad {report.row['date']}" if report.row.get("date") else ""
         lines.append(f"Utvärderingen av {report.row['display_name']} gjordes i {when}"
-                     f"{cited.cite(title.id if title else None)}{dated}.")
+                     f"{cited.cite(report.title_passage())}{dated}.")
     return lines
 
 
-def _kvalitetskommun(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+def _kvalitetskommun(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     lines = []
-    by_key = {str(r["municipality_key"]): r for r in store.report_rows()}
+    by_key = {str(r["municipality_key"]): r for r in tables.rows}
     for report in reports[:MAX_LINES]:
         found = None
         for p in report.passages:
@@ -549,12 +556,12 @@ def _kvalitetskommun(fact: FactQuestion, reports: list[_Report], area, cited: _C
         passage, match = found
         name, year = match.group("name"), match.group("year")
         lines.append(f"{report.name} jämförs med {name}, Sveriges Kvalitetskommun {year}"
-                     f"{cited.cite(passage.id, name)}.")
-        other = by_key.get(name.lower())
+                     f"{cited.cite(passage.passage_id, name)}.")
+        other = by_key.get(fold(name))
         if other is None:
             lines.append(f"{name}s poäng finns bara i rapportens diagram; ingen rapport för {name} är indexerad.")
             continue
-        theirs = _area_scores(store).get(str(other["report_id"]), {})
+        theirs = tables.scores.get(str(other["report_id"]), {})
         diffs = [f"{_area_label(a)} {s} mot {theirs[a]} ({s - theirs[a]:+d})"
                  for a, s in sorted(report.areas.items()) if a in theirs]
         if diffs:
@@ -562,7 +569,7 @@ def _kvalitetskommun(fact: FactQuestion, reports: list[_Report], area, cited: _C
     return lines
 
 
-def _change(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, store) -> list[str]:
+def _change(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     by_municipality: dict[object, list[_Report]] = {}
     for r in reports:
         by_municipality.setdefault(r.row["municipality_key"], []).append(r)

@@ -328,10 +328,9 @@ class Kompass:
             margin = float(best[0][1] - self._typical_similarity(vector)) if best else 0.0
         lexical = analyse(query, self.store)
         mass = sum(c.idf for c in lexical.concepts) or 1.0
-        unknown = sum(c.idf for c in lexical.concepts
-                      if not any(self.store.document_frequencies(list(c.alternatives)).values())) / mass
+        unknown = sum(c.idf for c in lexical.concepts if not c.known) / mass
         return self._generated(compose(query, hits, self.embedder, stored, idf, wanted,
-                                       coverage=lambda text: lexical.coverage(set(terms(text))),
+                                       coverage=lexical.coverage,
                                        dense_margin=margin, unknown=unknown,
                                        broad=filters.section is None, query_vector=vector,
                                        passage_vectors=self._passage_vectors))

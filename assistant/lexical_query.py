@@ -35,6 +35,7 @@ class Concept:
     # the concept when it holds the compound or another alternative, or all of its parts; one
     # part of two is half of it ("utveckling" alone is not "chefsutveckling").
     parts: frozenset[str] = frozenset()
+    known: bool = True  # False: no alternative is in the index (English, a misspelling)
 
     def held(self, passage_terms: set[str]) -> float:
         if (self.alternatives - self.parts) & passage_terms:
@@ -92,7 +93,8 @@ def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery
     unknown = sum(known) / len(known) if known else 1.0
     concepts = tuple(Concept(source, frozenset(alternatives),
                              idf[source] if idf[source] is not None else unknown,
-                             frozenset(parts[source]) if len(parts[source]) > 1 else frozenset())
+                             frozenset(parts[source]) if len(parts[source]) > 1 else frozenset(),
+                             idf[source] is not None)
                      for source, alternatives in groups)
     return LexicalQuery(concepts, tuple(dict.fromkeys(match_terms)))
 

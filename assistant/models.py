@@ -43,19 +43,26 @@ class Hit:
         """`Enköpings kommun 2016, Område 2 Tillgänglighet och brukarorientering, Styrkor, s. 8`
         (the passage's pages, or the given ones)."""
         first, last = (page, page_end or page) if page else (self.page, self.page_end)
-        parts = [f"{self.display_name} {self.year or ''}".strip()]
-        if self.area:
-            parts.append(f"Område {self.area} {self.area_name}")
-        parts.append(self.section_label)
-        if first is not None:  # without pages, area and section are the reference
-            parts.append(f"s. {first}" if first == last else f"s. {first}–{last}")
-        return ", ".join(parts)
+        return source_label(self.display_name, self.year, self.area, self.section, first, last)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data.update(area_name=self.area_name, section_label=self.section_label,
                     pages=page_range(self.page, self.page_end))
         return data
+
+
+def source_label(display_name: str, year: int | None, area: int | None, section: str,
+                 first: int | None, last: int | None) -> str:
+    """`Enköpings kommun 2016, Område 2 Tillgänglighet och brukarorientering, Styrkor, s. 8`."""
+    parts = [f"{display_name} {year or ''}".strip()]
+    if area:
+        parts.append(f"Område {area} {area_name(area)}")
+    parts.append(SECTION_LABELS[SectionKind(section)])
+    if first is not None:  # without pages, area and section are the reference
+        last = last or first
+        parts.append(f"s. {first}" if first == last else f"s. {first}–{last}")
+    return ", ".join(parts)
 
 
 def page_range(first: int | None, last: int | None) -> list[int]:

@@ -18,6 +18,7 @@ from corpus.models import SECTION_LABELS, SectionKind
 from corpus.taxonomy import area_name
 
 from .lexical_query import analyse
+from .models import source_label
 
 COVERAGE_WEIGHT = 0.15
 CANDIDATES = 60
@@ -61,14 +62,7 @@ class Use:
     page_end: int | None
 
     def source_label(self) -> str:
-        parts = [f"{self.display_name} {self.year or ''}".strip()]
-        if self.area:
-            parts.append(f"Område {self.area} {area_name(self.area)}")
-        parts.append(SECTION_LABELS[SectionKind(self.section)])
-        if self.page is not None:
-            last = self.page_end or self.page
-            parts.append(f"s. {self.page}" if last == self.page else f"s. {self.page}–{last}")
-        return ", ".join(parts)
+        return source_label(self.display_name, self.year, self.area, self.section, self.page, self.page_end)
 
     def to_dict(self) -> dict[str, object]:
         return {"passage_id": self.passage_id, "report_id": self.report_id, "municipality": self.municipality,
