@@ -314,16 +314,11 @@ def _ingest(kompass, args) -> int:
 
 
 def _prepare(kompass, args):
-    """Validate the query and filters, reading the sample first if the index is empty.
-
-    Values that need no index are checked before that, so a typo does not wait for an ingest;
-    the municipality is checked against what is indexed, so after it."""
-    kompass.check_query(args.query)
-    kompass.filters(None, args.year, args.area, args.section)
-    kompass.ensure_ingested(IngestDisplay(), notice=_say)
-    given = kompass.filters(args.municipality, args.year, args.area, args.section)
-    return kompass.understand(args.query, given, auto_filters=not args.no_auto_filters,
-                              sections=args.command != "examples")
+    """The question and filters as typed, checked and understood by the library (the sample
+    is read first when the index is empty)."""
+    return kompass.prepare(args.query, args.municipality, args.year, args.area, args.section,
+                           auto_filters=not args.no_auto_filters, sections=args.command != "examples",
+                           listener=IngestDisplay(), notice=_say, ingest_if_empty=True)
 
 
 def _show_filters(understood) -> None:
@@ -460,20 +455,20 @@ def _chat(kompass, args) -> int:
 
 
 def _reports(kompass, args) -> int:
-    rows = kompass.reports()
+    reports = kompass.reports(questions=args.json)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2, default=str))
         return 0
-    if not rows:
+    if not reports:
         print("Indexet är tomt. Kör `kompass ingest`.")
-    for row in rows:
-        scores = " ".join(f"{a['area']}:{'–' if a['score'] is None else a['score']}" for a in row["areas"])
-        total = "totalpoäng saknas" if row["total_score"] is None else f"totalt {row['total_score']}"
-        print(f"{row['report_id']:<24} {row['display_name']} {row['year'] or 'år okänt'}  {total}  "
-              f"områden {scores or 'saknas'}  ({row['page_count'] or 'okänt antal'} s.)")
-        for source in row["sources"]:
-            role = "inläst från" if source["role"] == "primary" else "samma rapport"
-            print(f"{'':<24} {role}: {source['path']} ({source['format']})")
+    for report in reports:
+        scores = " ".join(f"{a.area}:{'–' if a.score is None else a.score}" for a in report.areas)
+        total = "totalpoäng saknas" if report.total_score is None else f"totalt {report.total_score}"
+        print(f"{report.report_id:<24} {report.display_name} {report.year or 'år okänt'}  {total}  "
+              f"områden {scores or 'saknas'}  ({report.page_count or 'okänt antal'} s.)")
+        for source in report.sources:
+            role = "inläst från" if source.role == "primary" else "samma rapport"
+            print(f"{'':<24} {role}: {source.path} ({source.format})")
     return 0
 
 

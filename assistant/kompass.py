@@ -1,6 +1,7 @@
 """The library API: ingest reports, search them, answer with citations. CLI/API/UI wrap this."""
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -15,9 +16,9 @@ import corpus
 from corpus.errors import InputError, KompassError
 from corpus.models import SectionKind
 from corpus.municipalities import lookup
-from corpus.taxonomy import fold, parse_area_argument
+from corpus.taxonomy import area_name, fold, parse_area_argument
 from index.dense import DenseRetriever
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder, identity, load_embedder
 from index.lexical import terms
 from index.search_copy import SearchCopy
 from index.sqlite_store import Filters, SQLiteStore
@@ -28,7 +29,17 @@ from .glossary import dense_query
 from .ingest import Ingester, Listener, Quiet
 from .intent import section_weights
 from .lexical_query import analyse
-from .models import Answer, Hit, IngestResult
+from .models import (
+    Answer,
+    AreaScore,
+    Hit,
+    IngestResult,
+    PagePart,
+    PageText,
+    QuestionScore,
+    ReportSummary,
+    SourceFile,
+)
 from .understand import Understood, understand
 
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
@@ -65,7 +76,22 @@ def parse_section(value: str | None) -> SectionKind | None:
     raise InputError(f"okänd sektion {value!r}: välj en av {choices}")
 
 
+def _reads(method):
+    """Run a query method on one state of the index (Kompass.reading)."""
+    @functools.wraps(method)
+    def reading(self, *args, **kwargs):
+        with self.reading():
+            return method(self, *args, **kwargs)
+    return reading
+
+
 class Kompass:
+    """The one library API every skin calls. Safe to share between threads once open: the
+    model, the store and the search copy are made once (under a lock), each thread reads
+    through its own connection, and every query reads one state of the index however often
+    an ingest writes meanwhile. A server calls `open()` at start; a command may skip it, and
+    a command that only reads the index (`reports`, a page, `remove`) never loads the model."""
+
     def __init__(self, config: Config | None = None, embedder: Embedder | None = None):
         self.config = config or Config.from_env()
         self._embedder = embedder
@@ -75,31 +101,65 @@ class Kompass:
         self._units = None  # examples.UnitCache, made on first use
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._vector_lock = threading.Lock()
+        self._lock = threading.RLock()  # making the resources above, once
+        self._ingest_lock = threading.Lock()  # one ingest or removal at a time
         self._background: tuple[object, list[int]] | None = None  # (search copy signature, passage ids)
+
+    def open(self) -> "Kompass":
+        """Load the model, open the index and bring its search copy up to date now, instead of
+        in the first request (a server's start-up; a web request must not wait for them)."""
+        with self._lock:
+            self.embedder  # noqa: B018 - made here, not in the first request
+            self.sync_search_copy()
+            self.dense  # noqa: B018
+            from .examples import UnitCache
+            if self._units is None:
+                self._units = UnitCache(self.store)
+        return self
+
+    def __enter__(self) -> "Kompass":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- resources ---------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self.config.embedder)
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = load_embedder(self.config.embedder)
         return self._embedder
 
     @property
     def store(self) -> SQLiteStore:
         if self._store is None:
-            self._store = SQLiteStore(self.config.db_path, self.embedder.name, self.embedder.dim)
+            with self._lock:
+                if self._store is None:
+                    if self._embedder is not None:
+                        name, dim = self._embedder.name, self._embedder.dim
+                    else:  # reading needs the model's name and size, not the model
+                        name, dim = identity(self.config.embedder)
+                        if dim is None:
+                            name, dim = self.embedder.name, self.embedder.dim
+                    self._store = SQLiteStore(self.config.db_path, name, dim)
         return self._store
 
     @property
     def dense(self) -> DenseRetriever:
         if self._dense_retriever is None:
-            self._dense_retriever = DenseRetriever(self.search_copy)
+            with self._lock:
+                if self._dense_retriever is None:
+                    self._dense_retriever = DenseRetriever(self.search_copy)
         return self._dense_retriever
 
     @property
     def search_copy(self) -> SearchCopy:
         if self._search_copy is None:
-            self._search_copy = SearchCopy(self.store, self.config.search_copy_path)
+            with self._lock:
+                if self._search_copy is None:
+                    self._search_copy = SearchCopy(self.store, self.config.search_copy_path)
         return self._search_copy
 
     def sync_search_copy(self) -> None:
@@ -107,27 +167,35 @@ class Kompass:
         query that finds it stale does the same."""
         self.search_copy.current()
 
+    def reading(self):
+        """Hold one state of the index (search copy and store) for this thread until the block
+        ends; every query method does this itself, a skin that calls several may too."""
+        return self.search_copy.reading()
+
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-            self._search_copy = None
-            self._dense_retriever = None
-            self._units = None
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+                self._search_copy = None
+                self._dense_retriever = None
+                self._units = None
 
     # -- ingest ------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path] | None = None, listener: Listener | None = None,
                force: bool = False) -> list[IngestResult]:
         """Read files and folders (default: the bundled corpus); see assistant.ingest."""
         targets = [Path(p) for p in paths] if paths is not None else [BUNDLED_CORPUS]
-        results = Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
-        self.sync_search_copy()
+        with self._ingest_lock:
+            results = Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
+            self.sync_search_copy()
         return results
 
     def remove(self, report_id: str) -> None:
-        if not self.store.remove_report(report_id):
-            raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
-        self.sync_search_copy()
+        with self._ingest_lock:
+            if not self.store.remove_report(report_id):
+                raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
+            self.sync_search_copy()
 
     def ensure_ingested(self, listener: Listener | None = None, notice=lambda message: None) -> None:
         """A new user's first search must not fail on an empty index: read the sample first."""
@@ -172,6 +240,23 @@ class Kompass:
                              f"{self.config.max_query_chars} tecken")
         return query
 
+    def prepare(self, query: str, municipality: str | None = None, year: str | int | None = None,
+                area: str | int | None = None, section: str | None = None, auto_filters: bool = True,
+                sections: bool = True, listener: Listener | None = None,
+                notice=lambda message: None, ingest_if_empty: bool = False) -> Understood:
+        """A request as a skin receives it (the question and filter values as typed), checked
+        and understood: the question and the filters that need no index are checked first, so a
+        typo does not wait for an ingest (`ingest_if_empty`: a command line's first use) or a
+        model; the municipality is checked against what is indexed, so after it. `sections`:
+        read a section (Styrkor, ...) from the question too; goda exempel weigh every section."""
+        self.check_query(query)
+        self.filters(None, year, area, section)
+        if ingest_if_empty:
+            self.ensure_ingested(listener, notice)
+        given = self.filters(municipality, year, area, section)
+        return self.understand(query, given, auto_filters=auto_filters, sections=sections)
+
+    @_reads
     def search(self, query: str, top: int = 10, filters: Filters | None = None,
                mode: str = "hybrid") -> list[Hit]:
         query = self.check_query(query)
@@ -238,6 +323,7 @@ class Kompass:
         return understand(query, given, self.store.municipality_keys(), sections)
 
     # -- goda exempel -----------------------------------------------------------------
+    @_reads
     def examples(self, query: str, top: int = 10, filters: Filters | None = None,
                  auto_filters: bool = True):
         """Municipalities that are strong on the asked topic, best first (assistant/examples.py)."""
@@ -272,6 +358,7 @@ class Kompass:
                               list(understood.notes), found, lacking, len(in_scope))
 
     # -- precedent wording -------------------------------------------------------------
+    @_reads
     def wording(self, query: str, top: int = 10, filters: Filters | None = None,
                 auto_filters: bool = True):
         """How earlier reports worded a finding: verbatim sentences, near-duplicates folded
@@ -295,10 +382,12 @@ class Kompass:
                              entries)
 
     # -- answers and listings ----------------------------------------------------------
+    @_reads
     def hits_for(self, passage_ids: Iterable[int]) -> dict[int, Hit]:
         """Passages by id, as hits (score 0): what fact answers and examples cite."""
         return {pid: Hit.from_stored(p, 0.0) for pid, p in self.store.passages(passage_ids).items()}
 
+    @_reads
     def ask(self, query: str, filters: Filters | None = None, top: int = 8) -> Answer:
         """Answer a question: a fact question (scores, rankings, totals, evaluators, dates, the
         compared Kvalitetskommun) is computed from the tables (assistant/facts.py); any other is
@@ -371,10 +460,63 @@ class Kompass:
             return replace(answer, generation=info)
         return replace(answer, text=result.text, citations=list(result.citations), generation=info)
 
-    def reports(self) -> list[dict[str, object]]:
-        rows = self.store.report_rows()
-        for row in rows:
-            row["areas"] = self.store.area_rows(str(row["report_id"]))
-            row["sources"] = [{"path": s.path, "format": s.format, "role": s.role}
-                              for s in self.store.sources_of(str(row["report_id"]))]
-        return rows
+    def reports(self, questions: bool = False) -> list[ReportSummary]:
+        """Every indexed report with its area scores and files (`questions`: with each area's
+        sub-questions), by municipality and year. Reads the index only: no model is loaded."""
+        with self.store.reading():
+            return [self._summary(row, questions) for row in self.store.report_rows()]
+
+    def report(self, report_id: str) -> ReportSummary:
+        """One report with its area and sub-question scores; a clear error when it is unknown."""
+        with self.store.reading():
+            row = self.store.report_row(self._known_report(report_id))
+            return self._summary(row, questions=True)
+
+    def page(self, report_id: str, page: int) -> PageText:
+        """The text of page `page` of a report as indexed, passage by passage: what a source
+        pane shows beside a citation."""
+        with self.store.reading():
+            row = self.store.report_row(self._known_report(report_id))
+            count = row["page_count"]
+            if not isinstance(page, int) or page < 1 or (count and page > int(count)):
+                raise InputError(f"sidan {page} finns inte i {report_id}; välj 1–{count or '?'}")
+            parts: list[PagePart] = []
+            for pid, heading, section, area, text in self.store.page_units(report_id, page):
+                if parts and parts[-1].passage_id == pid:
+                    last = parts[-1]
+                    parts[-1] = replace(last, text=f"{last.text}\n{text}")
+                else:
+                    parts.append(PagePart(int(pid), heading, section, area, text))
+            if not parts and not count:
+                raise InputError(f"{report_id} har inga sidnummer (filen anger inga sidor)")
+            return PageText(report_id, str(row["display_name"]), row["year"], page, count, parts)
+
+    def _known_report(self, report_id: str) -> str:
+        if not report_id or self.store.report_row(report_id) is None:
+            raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
+        return report_id
+
+    def _summary(self, row: dict[str, object], questions: bool) -> ReportSummary:
+        report_id = str(row["report_id"])
+        by_area: dict[int, list[QuestionScore]] = {}
+        if questions:
+            def number_key(q: tuple) -> tuple:
+                return tuple(int(n) if n.isdigit() else 0 for n in str(q[1]).split("."))
+            for area, number, question, achieved, maximum, percent, page in sorted(
+                    self.store.questions_of(report_id), key=number_key):
+                by_area.setdefault(area, []).append(
+                    QuestionScore(str(number), question or "", achieved, maximum, percent, page))
+        areas = [AreaScore(int(a["area"]), area_name(int(a["area"])), a["name_in_report"], a["score"],
+                           a["page"], list(a["rubriker"]), a["question_total"],
+                           by_area.get(int(a["area"]), []))
+                 for a in self.store.area_rows(report_id)]
+        sources = [SourceFile(f.path, f.format, f.role) for f in self.store.sources_of(report_id)]
+        return ReportSummary(
+            report_id=report_id, municipality=str(row["municipality"]),
+            display_name=str(row["display_name"]), kind=row["kind"], year=row["year"],
+            month=row["month"], title=row["title"], evaluators=list(row["evaluators"]),
+            publisher=row["publisher"], date=row["date"], page_count=row["page_count"],
+            total_score=row["total_score"], source_path=row["source_path"],
+            source_sha256=row["source_sha256"], parser_version=row["parser_version"],
+            warnings=list(row["warnings"]), ingested_at=row["ingested_at"], areas=areas,
+            sources=sources)

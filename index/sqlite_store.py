@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3 as _stdlib_sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,7 @@ def _sqlite_module():
 
 
 sqlite3 = _sqlite_module()
+BUSY_SECONDS = 60.0  # how long a write waits for another process's write to end
 
 
 def _page(number: int, known: bool) -> int | None:
@@ -118,26 +120,71 @@ class StoredPassage:
 
 
 class SQLiteStore:
-    def __init__(self, path: Path, model_name: str, dim: int):
+    """The index file, safe to share between threads.
+
+    Each thread reads through its own connection; writes go through one writer connection, one
+    thread at a time (a lock here, SQLite's write lock between processes) in WAL mode, so readers
+    never wait for an ingest and never see half of one. `reading()` holds one snapshot of the
+    file across several statements: a search's hits, passages and sentences then all come from
+    the same generation, whatever a writer commits meanwhile."""
+
+    def __init__(self, path: Path, model_name: str, dim: int | None):
+        """`dim` None: open an existing index for whatever dimension it records (reading needs
+        no model); a new index needs the dimension."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list = []
+        self._connections_lock = threading.Lock()
+        self._write_lock = threading.RLock()
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            self.db.enable_load_extension(True)
-            import sqlite_vec
-            sqlite_vec.load(self.db)
-            self.db.enable_load_extension(False)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self._writer = self._connect()
+            meta = self._meta()
+            if dim is None:
+                if not meta:
+                    raise KompassError(f"indexet {path} är tomt: kör `kompass ingest` först")
+                dim = int(meta.get("dim", 0))
             self._check_or_init(model_name, dim)
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise KompassError(f"indexet {path} går inte att öppna ({exc}); ta bort filen och kör "
                                "`kompass ingest` igen") from exc
+        except KompassError:
+            self.close()
+            raise
         self.model_name = model_name
         self.dim = dim
         self.index_id = self._meta()["index_id"]
         self._count: tuple[int, int] | None = None  # (generation, passages)
         self._municipalities: tuple[int, dict[str, str]] | None = None  # (generation, keys)
+
+    def _connect(self):
+        db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                             timeout=BUSY_SECONDS)
+        with self._connections_lock:
+            self._connections.append(db)
+        db.enable_load_extension(True)
+        import sqlite_vec
+        sqlite_vec.load(db)
+        db.enable_load_extension(False)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        return db
+
+    @property
+    def db(self):
+        """This thread's connection: the writer inside `transaction()`, else its own reader."""
+        local = self._local
+        if getattr(local, "writing", False):
+            return self._writer
+        db = getattr(local, "db", None)
+        if db is None:
+            try:
+                db = self._connect()
+            except sqlite3.DatabaseError as exc:
+                raise KompassError(f"indexet {self.path} går inte att öppna ({exc})") from exc
+            local.db = db
+        return db
 
     # -- schema ------------------------------------------------------------------------
     def _meta(self) -> dict[str, str]:
@@ -179,16 +226,52 @@ class SQLiteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction at a time, on the writer connection (nested: joins the outer).
+        A thread inside `reading()` may still write: the writer is another connection."""
+        with self._write_lock:
+            local = self._local
+            if getattr(local, "writing", False):
+                yield
+                return
+            local.writing = True
+            try:
+                self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                except BaseException:
+                    self._writer.execute("ROLLBACK")
+                    raise
+                self._writer.execute("COMMIT")
+            finally:
+                local.writing = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold one snapshot of the index for this thread's reads until the block ends (nested:
+        joins the outer; inside a transaction: the transaction's own view)."""
+        local = self._local
+        if getattr(local, "writing", False) or getattr(local, "depth", 0):
+            local.depth = getattr(local, "depth", 0) + 1
+            try:
+                yield
+            finally:
+                local.depth -= 1
+            return
+        db = self.db
+        db.execute("BEGIN")
+        local.depth = 1
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        finally:
+            local.depth = 0
+            db.execute("COMMIT")  # a read transaction: ends the snapshot, writes nothing
 
     def close(self) -> None:
-        self.db.close()
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+        self._local = threading.local()
 
     # -- writing -----------------------------------------------------------------------
     def source(self, path: str) -> Source | None:
@@ -364,6 +447,25 @@ class SQLiteStore:
         """Every report's row; `evaluators` and `warnings` as lists (stored as JSON text)."""
         return _rows(self.db.execute("SELECT * FROM reports ORDER BY municipality, year"),
                      ("evaluators", "warnings"))
+
+    def report_row(self, report_id: str) -> dict[str, object] | None:
+        rows = _rows(self.db.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,)),
+                     ("evaluators", "warnings"))
+        return rows[0] if rows else None
+
+    def questions_of(self, report_id: str) -> list[tuple]:
+        """(area, number, question, achieved, maximum, percent, page) of a report's sub-questions."""
+        return self.db.execute("SELECT area, number, question, achieved, maximum, percent, page FROM questions "
+                               "WHERE report_id = ?", (report_id,)).fetchall()
+
+    def page_units(self, report_id: str, page: int) -> list[tuple]:
+        """(passage id, heading, section, area, unit text) of every unit on `page` of a report,
+        in reading order."""
+        return self.db.execute(
+            "SELECT p.id, p.heading, p.section, p.area, s.text FROM sentences s JOIN passages p "
+            "ON p.id = s.passage_id WHERE p.report_id = ? AND s.page_start <= ? "
+            "AND coalesce(s.page_end, s.page_start) >= ? ORDER BY p.ordinal, s.ordinal",
+            (report_id, page, page)).fetchall()
 
     def area_rows(self, report_id: str) -> list[dict[str, object]]:
         """A report's areas in order; `rubriker` as a list (stored as JSON text)."""

@@ -32,7 +32,7 @@ def test_all_formats_of_one_report_are_one_report(home_copy, tmp_path):
     results = {Path(r.path).suffix: r for r in kompass.ingest([folder])}
     assert results[".pdf"].status == "updated"  # the PDF wins: real pages and columns
     assert {results[s].status for s in (".txt", ".html", ".docx")} <= {"duplicate", "updated"}
-    assert [r["report_id"] for r in kompass.reports()] == ["enkoping-2016"]
+    assert [r.report_id for r in kompass.reports()] == ["enkoping-2016"]
     primary = [s for s in kompass.store.sources_of("enkoping-2016") if s.role == "primary"]
     assert [Path(s.path).suffix for s in primary] == [".pdf"]
     # Only the text that differs from the transcript's passages was embedded again.
@@ -65,7 +65,7 @@ def test_changed_and_deleted_files(home_copy, tmp_path):
     testby.unlink()
     third = {r.report_id: r.status for r in kompass.ingest([folder])}
     assert third["testby-2016"] == "removed"
-    assert [r["report_id"] for r in kompass.reports()] == ["enkoping-2016"]
+    assert [r.report_id for r in kompass.reports()] == ["enkoping-2016"]
     assert kompass.store.db.execute("SELECT count(*) FROM passages WHERE report_id = 'testby-2016'").fetchone()[0] == 0
     kompass.close()
 
@@ -159,7 +159,7 @@ def test_ctrl_c_during_ingest_leaves_a_consistent_index(home_copy, tmp_path):
     assert process.wait(timeout=120) == 130
     assert "avbrutet" in rest and "Traceback" not in rest
     kompass = Kompass(Config.from_env(home=home_copy))
-    ids = {r["report_id"] for r in kompass.reports()}
+    ids = {r.report_id for r in kompass.reports()}
     assert ids == {"enkoping-2016", "alfaby-2016"}  # the first was written, the second not at all
     counts = _counts(kompass)
     assert counts["passages"] == counts["passage_embeddings"] == counts["passages_fts"]
@@ -177,7 +177,7 @@ def test_a_file_read_as_another_report_replaces_it(home_copy, tmp_path):
     assert [r.report_id for r in kompass.ingest([path])] == ["testby-2016"]
     mini_transcript(path, name="ANNANBY")
     assert [r.report_id for r in kompass.ingest([path])] == ["annanby-2016"]
-    assert sorted(r["report_id"] for r in kompass.reports()) == ["annanby-2016", "enkoping-2016"]
+    assert sorted(r.report_id for r in kompass.reports()) == ["annanby-2016", "enkoping-2016"]
 
     assert all(h.report_id != "testby-2016" for h in kompass.search("medborgardialog", top=50))
     assert kompass.store.db.execute("SELECT count(*) FROM sources WHERE report_id = 'testby-2016'"
