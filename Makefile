@@ -20,12 +20,17 @@ install-test: $(BIN)/python system-test-deps
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
 # The tests convert Word files to PDF the way real reports are made: LibreOffice (Debian,
-# ~270 MB, about 40 s to install; only when it is missing).
+# ~270 MB, about 40 s to install; only when it is missing). The browser tests drive Debian's
+# Chromium through Playwright (never `playwright install`; only when /usr/bin/chromium is missing).
 system-test-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 		echo "Installing LibreOffice Writer (for the tests) ..."; \
 		$(SUDO) apt-get update -q >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libreoffice-writer-nogui >/dev/null; }
+	@[ -x /usr/bin/chromium ] || { \
+		echo "Installing Chromium (for the browser tests) ..."; \
+		$(SUDO) apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }
 
 run: install
 	$(BIN)/kompass ingest
