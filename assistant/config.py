@@ -46,6 +46,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_key", "KOMPASS_LLM_KEY", "", "API key, sent as a Bearer token; never printed."),
     Setting("llm_timeout", "KOMPASS_LLM_TIMEOUT", "20",
             "Seconds the whole request may take before the extractive answer is used."),
+    # The web server (ui/settings.py reads these through ServerSettings).
+    Setting("host", "KOMPASS_HOST", "127.0.0.1",
+            "Address `kompass serve` binds to; 0.0.0.0 opens it to the network."),
+    Setting("port", "KOMPASS_PORT", "7860", "Port of `kompass serve`."),
+    Setting("admin_key", "KOMPASS_ADMIN_KEY", "",
+            "Key that uploads and deletions need (header X-Kompass-Key, or the UI's admin "
+            "login); empty: nothing can change the index over the web."),
+    Setting("read_key", "KOMPASS_READ_KEY", "",
+            "Key that reading needs too (same header or login); empty: reading is open."),
+    Setting("max_upload_mb", "KOMPASS_MAX_UPLOAD_MB", "50", "Largest upload accepted, in MB."),
 )
 
 
