@@ -540,6 +540,12 @@ def _date(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, table
     return lines
 
 
+def find_kvalitetskommun(text: str) -> tuple[str, int] | None:
+    """(name, year) of the Kvalitetskommun a report's text says it is compared with."""
+    match = _KVK_IN_TEXT.search(text)
+    return (match.group("name"), int(match.group("year"))) if match else None
+
+
 def _kvalitetskommun(fact: FactQuestion, reports: list[_Report], area, cited: _Cited, tables: _Tables) -> list[str]:
     lines = []
     by_key = {str(r["municipality_key"]): r for r in tables.rows}

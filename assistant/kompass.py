@@ -32,8 +32,11 @@ from .lexical_query import analyse
 from .models import (
     Answer,
     AreaScore,
+    Comparison,
+    ComparisonRow,
     Hit,
     IngestResult,
+    KvalitetskommunRef,
     PagePart,
     PageText,
     QuestionScore,
@@ -45,6 +48,7 @@ from .understand import Understood, understand
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
 QUERY_CACHE = 256  # query embeddings kept (about 1.5 kB each)
+MAX_COMPARED = 8  # reports on one radar
 BACKGROUND = 256  # passages whose median similarity to a query is its baseline (abstention)
 
 def parse_year(value: str | int | None) -> tuple[int | None, int | None]:
@@ -490,6 +494,45 @@ class Kompass:
             if not parts and not count:
                 raise InputError(f"{report_id} har inga sidnummer (filen anger inga sidor)")
             return PageText(report_id, str(row["display_name"]), row["year"], page, count, parts)
+
+    def compare(self, report_ids: list[str]) -> Comparison:
+        """Reports side by side in the order given, area by area, with the change from the
+        first to the last (for two years of one municipality: give the earlier first)."""
+        ids = list(dict.fromkeys(report_ids))
+        if not 2 <= len(ids) <= MAX_COMPARED:
+            raise InputError(f"välj 2–{MAX_COMPARED} olika rapporter att jämföra (fick {len(ids)})")
+        with self.store.reading():
+            reports = [self.report(i) for i in ids]
+        areas = sorted({a.area for r in reports for a in r.areas})
+        rows = []
+        for area in areas:
+            scores = [next((a.score for a in r.areas if a.area == area), None) for r in reports]
+            change = scores[-1] - scores[0] if scores[0] is not None and scores[-1] is not None else None
+            rows.append(ComparisonRow(area, area_name(area), scores, change))
+        totals = [r.total_score for r in reports]
+        total_change = totals[-1] - totals[0] if totals[0] is not None and totals[-1] is not None else None
+        return Comparison(reports, rows, totals, total_change)
+
+    def kvalitetskommun(self, report_id: str) -> KvalitetskommunRef | None:
+        """The Kvalitetskommun the report is compared with (None: the report names none), with
+        that municipality's indexed report nearest the year, if any."""
+        from .facts import find_kvalitetskommun
+        with self.store.reading():
+            self._known_report(report_id)
+            passages = self.store.passages(self.store.table_passage_ids([report_id]))
+            for passage in sorted(passages.values(), key=lambda p: p.id):
+                found = find_kvalitetskommun(passage.text)
+                if found is None:
+                    continue
+                name, year = found
+                key = fold(name)
+                candidates = [r for r in self.store.report_rows()
+                              if r["municipality_key"] == key and r["report_id"] != report_id]
+                best = min(candidates, key=lambda r: (abs(int(r["year"] or 0) - year), -int(r["year"] or 0)),
+                           default=None)
+                summary = self.report(str(best["report_id"])) if best else None
+                return KvalitetskommunRef(name, year, passage.id, passage.page_start, summary)
+        return None
 
     def _known_report(self, report_id: str) -> str:
         if not report_id or self.store.report_row(report_id) is None:

@@ -223,3 +223,41 @@ class PagePart:
     section: str
     area: int | None
     text: str
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One area across the compared reports: their scores in order, and the last minus the first."""
+
+    area: int
+    name: str
+    scores: list[int | None]
+    change: int | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Reports side by side, area by area (two municipalities, or two years of one)."""
+
+    reports: list[ReportSummary]
+    rows: list[ComparisonRow]
+    totals: list[int | None]
+    total_change: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KvalitetskommunRef:
+    """The Kvalitetskommun a report compares itself with, where the report says so, and that
+    municipality's own report when it is indexed (else its scores exist only in the chart)."""
+
+    name: str
+    year: int
+    passage_id: int
+    page: int | None
+    report: ReportSummary | None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
