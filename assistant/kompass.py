@@ -21,7 +21,7 @@ from index.dense import DenseRetriever
 from index.embedder import Embedder, identity, load_embedder
 from index.lexical import terms
 from index.search_copy import SearchCopy
-from index.sqlite_store import Filters, SQLiteStore
+from index.sqlite_store import SCHEMA_VERSION, Filters, SQLiteStore
 
 from .config import Config
 from .fusion import rrf
@@ -35,6 +35,7 @@ from .models import (
     Comparison,
     ComparisonRow,
     Hit,
+    IndexStatus,
     IngestResult,
     KvalitetskommunRef,
     PagePart,
@@ -494,6 +495,12 @@ class Kompass:
             if not parts and not count:
                 raise InputError(f"{report_id} har inga sidnummer (filen anger inga sidor)")
             return PageText(report_id, str(row["display_name"]), row["year"], page, count, parts)
+
+    def status(self) -> IndexStatus:
+        """The index's size, model and schema version (a health check; loads no model)."""
+        with self.store.reading():
+            return IndexStatus(len(self.store.report_rows()), self.store.passage_count(),
+                               self.store.model_name, SCHEMA_VERSION, self.store.generation())
 
     def compare(self, report_ids: list[str]) -> Comparison:
         """Reports side by side in the order given, area by area, with the change from the

@@ -261,3 +261,17 @@ class KvalitetskommunRef:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What a health check reports: the index's size, model and schema (no model is loaded)."""
+
+    reports: int
+    passages: int
+    model: str
+    schema_version: int
+    generation: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)

