@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (see README):
-#   make run    install into .venv, index the bundled sample report, answer an example question
+#   make run    install into .venv, index the bundled sample report, start the web server (Ctrl-C stops it)
 #   make test   install into .venv with test dependencies, run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-st install install-test system-test-deps eval eval-examples bench bench-query bench-leaks bench-examples bench-ask clean
+.PHONY: run demo bench-serve test test-st install install-test system-test-deps eval eval-examples bench bench-query bench-leaks bench-examples bench-ask clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,13 @@ system-test-deps:
 run: install
 	$(BIN)/kompass ingest
 	$(BIN)/kompass reports
-	$(BIN)/kompass examples "Vem arbetar bra med servicedeklarationer?"
 	$(BIN)/kompass ask "Vilket område fick lägst poäng?"
+	$(BIN)/kompass serve
+
+# The command-line tour of `make run` without the server
+demo: install
+	$(BIN)/kompass ingest
+	$(BIN)/kompass examples "Vem arbetar bra med servicedeklarationer?"
 	$(BIN)/kompass ask "Hur arbetar kommunen med medborgardialog?"
 
 test: install-test
@@ -76,6 +81,11 @@ bench-examples: install
 # KOMPASS_THREADS against the libraries' own thread choice (about 2-5 minutes)
 bench-ask: install
 	$(BIN)/python bench/bench_ask.py
+
+# Concurrent searches to `kompass serve` on loopback (1, 4, 16 clients) against the library
+# in-process, in the same run (about 3-5 minutes)
+bench-serve: install-test
+	$(BIN)/python bench/bench_serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

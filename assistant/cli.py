@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corpus.errors import InputError
 from corpus.taxonomy import AREA_CHOICES
 
 if TYPE_CHECKING:
@@ -253,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     reports = sub.add_parser("reports", help="vad som finns i indexet")
     _add_json(reports)
+
+    serve = sub.add_parser("serve", help="starta webbsidan och API:t (läser in exempelkorpusen först om indexet är tomt)")
+    serve.add_argument("--host", default=None, metavar="ADRESS",
+                       help="adress att lyssna på (standard: KOMPASS_HOST eller 127.0.0.1, bara den här datorn)")
+    serve.add_argument("--port", type=int, default=None, metavar="PORT",
+                       help="port (standard: KOMPASS_PORT eller 7860)")
 
     remove = sub.add_parser("remove", help="ta bort en rapport ur indexet")
     remove.add_argument("report_id", metavar="rapport-id", help="rapportens id, t.ex. enkoping-2016 (se `kompass reports`)")
@@ -508,7 +515,23 @@ def _eval(kompass, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "examples": _examples, "wording": _wording,
+def _serve(kompass, args) -> int:
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise InputError(f"ogiltig port {args.port}: välj 1–65535")
+    kompass.ensure_ingested(IngestDisplay(), notice=_say)
+    config = kompass.config
+    kompass.close()
+    from ui.server import serve
+
+    def ready(url: str) -> None:
+        print(f"Kompass är igång: öppna {url} i webbläsaren (API: {url}api/v1, dokumentation: "
+              f"{url}docs). Avsluta med Ctrl-C.", flush=True)
+
+    serve(args.host, args.port, config, ready)
+    return 0
+
+
+COMMANDS = {"ingest": _ingest, "serve": _serve, "search": _search, "ask": _ask, "examples": _examples, "wording": _wording,
             "chat": _chat, "reports": _reports,
             "remove": _remove, "eval": _eval}
 
