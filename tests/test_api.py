@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+import browser  # tests/browser.py: serve(app) on a loopback port
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import browser  # tests/browser.py: serve(app) on a loopback port
 from assistant.cli import _understood_dict
 from ui.api import Conversations, add_routes, openapi_30
 from ui.settings import KEY_COOKIE, KEY_HEADER, ServerSettings
@@ -182,7 +182,8 @@ def test_examples_and_wording_return_the_cli_json(client, kompass):
     assert "servicedeklarationer" in first["text"]
     assert first["uses"][0]["report_id"] == "enkoping-2016" and first["uses"][0]["page"]
     assert data == same(kompass.wording("servicedeklarationer saknas", top=3).to_dict())
-    only = client.get("/api/v1/wording", params={"q": "servicedeklarationer", "section": "forbattringsmojligheter"}).json()
+    only = client.get("/api/v1/wording", params={"q": "servicedeklarationer",
+                                                 "section": "forbattringsmojligheter"}).json()
     assert {u["section"] for e in only["entries"] for u in e["uses"]} == {"forbattringsmojligheter"}
 
 

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from factory import mini_transcript
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from test_api import error
 
 from assistant.config import Config
 from assistant.kompass import BUNDLED_CORPUS, Kompass
-from factory import mini_transcript
-from test_api import error
 from ui.api import add_routes
 from ui.settings import KEY_HEADER, ServerSettings
 from ui.uploads import HISTORY, Job, Uploads, display_name
@@ -40,7 +40,7 @@ def setup(built_home, tmp_path_factory):
     app = FastAPI(docs_url=None, redoc_url=None)
     add_routes(app, kompass, settings, uploads)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, uploads, root
+        yield client, root
     uploads.stop()
     kompass.close()
 
@@ -65,7 +65,7 @@ def post(client, name: str, data: bytes, headers=KEY):
 
 
 def test_upload_is_ingested_in_the_background_and_searchable(setup, tmp_path):
-    client, uploads, root = setup
+    client, root = setup
     report = mini_transcript(tmp_path / "alfaby.txt", "ALFABY", upto_page=5).read_bytes()
     response = post(client, "Alfaby 2016.txt", report)
     assert response.status_code == 202, response.text
@@ -110,7 +110,7 @@ def test_upload_is_ingested_in_the_background_and_searchable(setup, tmp_path):
 
 
 def test_client_file_names_are_never_paths(setup):
-    client, uploads, root = setup
+    client, root = setup
     sample = (BUNDLED_CORPUS / "enkoping_2016.txt").read_bytes()  # a duplicate: kept, not re-indexed
     before = files_under(root)
     uploads_dir = root / "home" / "uploads"
@@ -136,7 +136,7 @@ def test_client_file_names_are_never_paths(setup):
 
 
 def test_too_large_is_413(setup):
-    client, uploads, root = setup
+    client, root = setup
     before = files_under(root)
     error(post(client, "stor.txt", b"a" * (LIMIT * 3 // 2)), 413, "för stor", "högst")
     error(post(client, "nästan.txt", b"a" * (LIMIT + 10)), 413, "för stor")  # within the multipart slack
@@ -155,7 +155,7 @@ def test_too_large_is_413(setup):
 
 
 def test_wrong_type_is_415(setup):
-    client, uploads, root = setup
+    client, root = setup
     before = files_under(root)
     error(post(client, "bild.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), 415, "bild", "PDF", "docx")
     error(post(client, "rapport.txt", b"\x7fELF\x02\x01\x01" + b"\x00" * 64), 415, "program")
@@ -168,7 +168,7 @@ def test_wrong_type_is_415(setup):
 
 
 def test_corrupt_pdf_fails_and_leaves_the_index(setup):
-    client, uploads, root = setup
+    client, root = setup
     before = client.get("/api/v1/reports").json()
     stored = files_under(root / "home" / "uploads")
     response = post(client, "trasig.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\ntrasigt" * 20)
@@ -181,7 +181,7 @@ def test_corrupt_pdf_fails_and_leaves_the_index(setup):
 
 
 def test_unknown_job(setup):
-    client, uploads, root = setup
+    client, _ = setup
     error(client.get("/api/v1/reports/jobs/" + "0" * 32), 404, "uppladdningen")
     error(client.get("/api/v1/reports/jobs"), 401)
 

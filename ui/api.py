@@ -14,15 +14,23 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    File,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi import Path as PathParam
-from fastapi import Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -247,7 +255,7 @@ class HealthOut(Out):
 
 # -- conversations ---------------------------------------------------------------------
 class _Entry:
-    __slots__ = ("conversation", "lock", "used", "turns")
+    __slots__ = ("conversation", "lock", "turns", "used")
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation

@@ -141,7 +141,7 @@ class Uploads:
                 return
             try:
                 self._run(job)
-            except Exception:  # noqa: BLE001 - the worker must survive any one file
+            except Exception:  # the worker must survive any one file
                 log.exception("upload %s failed", job.id)
                 self._finish(job, error="inläsningen misslyckades oväntat; se serverns logg")
                 job.path.unlink(missing_ok=True)
