@@ -33,6 +33,7 @@ _EXAMPLES = re.compile(r"\b(?:vem|vilka kommuner|vilken kommun)\b.*\b(?:bra|bäs
 _WORDING = re.compile(r"\bformuler\w*|\bhur (?:har man |har de )?(?:skriv\w*|skrev|uttryck\w*)\b|"
                       r"\bskrivning\w*|\bwording\b|\bphrased?\b", re.IGNORECASE)
 SHOWN = 5
+ASK_TOP = 8  # passages a passage answer draws on (what "fler" continues after)
 FILTER_KEYS = ("municipality", "year_from", "year_to", "area", "section")
 
 
@@ -89,6 +90,17 @@ class Conversation:
         return cls(data.get("topic"), data.get("route"), dict(data.get("filters") or {}),  # type: ignore[arg-type]
                    int(data.get("shown") or 0), [int(i) for i in data.get("seen") or []],  # type: ignore[union-attr]
                    list(data.get("history") or []))  # type: ignore[arg-type]
+
+    @classmethod
+    def started(cls, understood, answer) -> Conversation:
+        """A conversation whose first turn was `Kompass.ask` on an understood question (an API's
+        first request answers like `kompass ask`); follow-ups then go through `ask`."""
+        route = "fact" if answer.kind == "fact" else "passage"
+        conversation = cls(topic=understood.topic, route=route, shown=0 if route == "fact" else ASK_TOP,
+                           seen=[c.hit.passage_id for c in answer.citations],
+                           history=[{"question": understood.question, "route": route, "topic": understood.topic}])
+        conversation._store(understood.filters)
+        return conversation
 
     def _filters(self) -> Filters:
         values = {k: self.filters.get(k) for k in FILTER_KEYS}
@@ -165,8 +177,8 @@ class Conversation:
                     if h.passage_id not in seen][:SHOWN]
             text, citations, count = _hits_text(hits)
         else:
-            answer = kompass.ask(topic, filters=filters, top=8)
-            text, citations, count = answer.text, answer.citations, 8
+            answer = kompass.ask(topic, filters=filters, top=ASK_TOP)
+            text, citations, count = answer.text, answer.citations, ASK_TOP
         if more and not citations:
             text = "Det finns inget mer att visa för den frågan."
         self.topic, self.route, self.shown = topic, route, shown + count

@@ -43,7 +43,6 @@ from starlette.routing import Match
 from assistant.chat import Conversation
 from assistant.models import PageText, ReportSummary
 from corpus.errors import InputError, KompassError
-from index.sqlite_store import SCHEMA_VERSION
 
 from .security import changer, check_change, reader
 from .settings import KEY_HEADER, ServerSettings
@@ -249,6 +248,7 @@ class HealthOut(Out):
     passages: int
     model: str
     schema_version: int
+    generation: int = Field(description="ökas av varje ändring av indexet")
     changes_allowed: bool = Field(description="uppladdning och borttagning är påslagna (KOMPASS_ADMIN_KEY satt)")
     read_key_required: bool
 
@@ -304,13 +304,6 @@ class Conversations:
             if now - oldest.used <= self.idle:
                 return
             del self._items[key]
-
-
-def _filters_state(filters) -> dict[str, object]:
-    """A conversation's stored filters (the form Conversation keeps them in)."""
-    return {"municipality": filters.municipality, "year_from": filters.year_from,
-            "year_to": filters.year_to, "area": filters.area,
-            "section": filters.section.value if filters.section else None}
 
 
 def _understood(understood) -> dict[str, object]:
@@ -684,11 +677,8 @@ def add_routes(app: FastAPI, kompass, settings: ServerSettings, uploads: Uploads
         understood = kompass.prepare(body.question, body.municipality, body.year, body.area,
                                      body.section, auto_filters=body.auto_filters)
         answer = kompass.ask(understood.topic, filters=understood.filters)
-        route = "fact" if answer.kind == "fact" else "passage"
-        conversation = Conversation(
-            topic=understood.topic, route=route, filters=_filters_state(understood.filters),
-            shown=0 if route == "fact" else 8, seen=[c.hit.passage_id for c in answer.citations],
-            history=[{"question": understood.question, "route": route, "topic": understood.topic}])
+        conversation = Conversation.started(understood, answer)
+        route = conversation.route
         key, entry = conversations.add(conversation)
         entry.turns = 1
         return {**answer.to_dict(), **_understood(understood), "conversation_id": key,
@@ -778,9 +768,7 @@ def add_routes(app: FastAPI, kompass, settings: ServerSettings, uploads: Uploads
     @router.get("/health", response_model=HealthOut, tags=["drift"], summary="Status",
                 description="Indexets storlek och modell; läser inget med modellen.")
     def health() -> dict[str, object]:
-        store = kompass.store
-        return {"status": "ok", "reports": len(store.report_rows()), "passages": store.passage_count(),
-                "model": store.model_name, "schema_version": SCHEMA_VERSION,
+        return {"status": "ok", **kompass.status().to_dict(),
                 "changes_allowed": settings.changes_allowed, "read_key_required": bool(settings.read_key)}
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],

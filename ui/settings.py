@@ -36,6 +36,12 @@ class ServerSettings:
             "host": _env("host"), "port": port, "admin_key": _env("admin_key"),
             "read_key": _env("read_key"), "max_upload_bytes": int(megabytes * 2**20)}
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name in ("admin_key", "read_key"):
+            key = str(values[name])
+            if key and not (key.isascii() and key.isprintable() and " " not in key):
+                # an HTTP header carries ASCII: a key with other characters could never match
+                raise KompassError(f"ogiltig KOMPASS_{name.upper()}: använd bara tecken a–z, A–Z, 0–9 "
+                                   "och skiljetecken (inga mellanslag eller å, ä, ö)")
         return cls(**values)  # type: ignore[arg-type]
 
     @property
