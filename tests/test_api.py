@@ -261,6 +261,18 @@ def test_read_key(kompass):
         assert health.status_code == 200 and health.json()["read_key_required"] is True
 
 
+def test_keys_are_printable_ascii(monkeypatch):
+    """A header carries ASCII: a key with å or a space could never match, so it is refused."""
+    from corpus.errors import KompassError
+    monkeypatch.setenv("KOMPASS_ADMIN_KEY", "hemlig nyckel")
+    with pytest.raises(KompassError, match="KOMPASS_ADMIN_KEY"):
+        ServerSettings.from_env()
+    monkeypatch.setenv("KOMPASS_ADMIN_KEY", "hemlig-nyckel_1")
+    monkeypatch.setenv("KOMPASS_READ_KEY", "läs")
+    with pytest.raises(KompassError, match="KOMPASS_READ_KEY"):
+        ServerSettings.from_env()
+
+
 # -- docs ------------------------------------------------------------------------------
 def test_openapi_and_offline_docs(client):
     spec = client.get("/openapi.json").json()
