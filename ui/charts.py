@@ -26,7 +26,7 @@ def _wrap(label: str, width: int = 18) -> list[str]:
 
 
 def radar_svg(axes: list[str], series: list[tuple[str, list[int | float | None]]],
-              radius: int = 140, maximum: float = AREA_MAXIMUM, title: str = "") -> str:
+              radius: int = 120, maximum: float = AREA_MAXIMUM, title: str = "") -> str:
     """A radar (spider) chart: one spoke per axis (the areas, clockwise from the top), rings at
     every fifth of `maximum`, and one closed polygon per series (label, values; a missing value
     is drawn at 0 and shown as "–" in the tooltip), with a legend below. Returns an `<svg>`."""
@@ -78,8 +78,8 @@ def radar_svg(axes: list[str], series: list[tuple[str, list[int | float | None]]
     for k, (label, _) in enumerate(series):  # the legend
         colour = PALETTE[k % len(PALETTE)]
         y = legend_top + 22 * k
-        out.append(f'<g class="legend-item"><rect x="{side - 60}" y="{_fmt(y)}" width="14" height="14" fill="{colour}"/>'
-                   f'<text x="{side - 38}" y="{_fmt(y + 12)}" font-size="13" fill="#222">{escape(label)}</text></g>')
+        out.append(f'<g class="legend-item"><rect x="{side - 40}" y="{_fmt(y)}" width="14" height="14" fill="{colour}"/>'
+                   f'<text x="{side - 18}" y="{_fmt(y + 12)}" font-size="13" fill="#222">{escape(label)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 

@@ -39,6 +39,7 @@ from corpus.taxonomy import AREAS, area_name
 
 from . import charts, export
 from .settings import KEY_COOKIE
+from .uploads import ACCEPTED, megabytes
 
 try:  # ui/security.py (constant-time comparison); the same check until it exists
     from .security import key_ok  # type: ignore[attr-defined]
@@ -97,7 +98,9 @@ mark { background: #ffe066; padding: 0 1px; }
 .kx-evidence li { margin: 0.2rem 0; }
 .kx-count { font-weight: 600; margin: 0.3rem 0; }
 .kx-hit { border-bottom: 1px solid #eee; padding: 0.4rem 0; }
-.kx-hit .kx-text { white-space: pre-wrap; font-size: 0.95em; }
+.kx-hit .kx-text { white-space: pre-wrap; font-size: 0.95em; display: -webkit-box; -webkit-line-clamp: 6;
+                  -webkit-box-orient: vertical; overflow: hidden; }
+.kx-side { position: sticky; top: 0.5rem; align-self: flex-start; }
 table.kx-table { border-collapse: collapse; font-size: 0.9em; margin: 0.4rem 0; }
 table.kx-table th, table.kx-table td { border: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: left; }
 table.kx-table td.num, table.kx-table th.num { text-align: right; }
@@ -133,6 +136,9 @@ element.addEventListener('click', async (e) => {
   }
 });
 """
+# After a login: the key as a cookie, so that a reload (and the API) need no second login.
+COOKIE_JS = ("(k) => { if (k) document.cookie = '" + KEY_COOKIE + "=' + encodeURIComponent(k) + "
+             "'; path=/; SameSite=Strict'; }")
 SCROLL_JS = """(pane) => { setTimeout(() => { document.querySelectorAll('.kx-pane .cited').forEach(
   (m) => m.scrollIntoView({block: 'nearest'})); }, 60); }"""
 
@@ -545,8 +551,9 @@ def jobs_html(jobs: list[dict]) -> str:
 def mount(app: FastAPI, kompass, settings, uploads) -> FastAPI:
     """Build the UI over `kompass` and mount it at "/" of `app` (after the API routes)."""
     blocks = build(kompass, settings, uploads)
+    # Gradio's upload endpoint is open to every visitor: hold it to the upload limit.
     return gr.mount_gradio_app(app, blocks, path="/", theme=THEME, css=CSS, head=HEAD, footer_links=[],
-                               show_error=False)
+                               show_error=False, max_file_size=settings.max_upload_bytes)
 
 
 def export_buttons(prefix: str) -> tuple[gr.DownloadButton, gr.DownloadButton]:
@@ -558,7 +565,7 @@ def export_buttons(prefix: str) -> tuple[gr.DownloadButton, gr.DownloadButton]:
 
 def source_column(elem_id: str, hint: str) -> gr.HTML:
     """The source pane beside a tab's results: the cited page."""
-    with gr.Column(scale=2):
+    with gr.Column(scale=2, elem_classes=["kx-side"]):
         gr.Markdown("**Källa**")
         return gr.HTML(info_html(hint), js_on_load=CLICK_JS, elem_id=elem_id)
 
@@ -591,6 +598,7 @@ def build(kompass, settings, uploads) -> gr.Blocks:
             login_key = gr.Textbox(label="Läsnyckel", type="password", elem_id="login-key")
             login_go = gr.Button("Logga in", elem_id="login-go", variant="primary")
             login_msg = gr.HTML("", elem_id="login-msg")
+            login_ok = gr.Textbox("", visible=False)  # the accepted key, for the cookie (a State never reaches JS)
 
         with gr.Column(visible=not read_key, elem_id="main") as main_box, gr.Tabs(elem_id="tabs"):
                 # -- Fråga ------------------------------------------------------------------
@@ -622,31 +630,32 @@ def build(kompass, settings, uploads) -> gr.Blocks:
                     ex_pane = source_column("ex-pane", "Klicka på en källa för att se sidan.")
 
                 # -- Sök -----------------------------------------------------------------------
-                with gr.Tab("Sök", id="search", elem_id="tab-search"), gr.Row():
-                    with gr.Column(scale=3):
-                        s_q = gr.Textbox(label="Sökord", lines=1, elem_id="s-q", placeholder="servicedeklarationer")
-                        with gr.Row():
-                            s_muni = gr.Dropdown(label="Kommun", choices=[("Alla kommuner", "")], value="",
-                                                 elem_id="s-muni")
-                            s_year = gr.Dropdown(label="År", choices=[("Alla år", "")], value="",
-                                                 allow_custom_value=True, elem_id="s-year",
-                                                 info="Ett år eller ett intervall, t.ex. 2014-2017")
-                            s_area = gr.Dropdown(label="Område", value="", elem_id="s-area",
-                                                 choices=[("Alla områden", "")] + [(f"{a.number} {a.name}", str(a.number))
-                                                                                  for a in AREAS])
-                            s_section = gr.Dropdown(label="Avsnitt", value="", elem_id="s-section",
-                                                    choices=[("Alla avsnitt", "")] + [(k.label, k.value)
-                                                                                     for k in SEARCH_SECTIONS])
-                        with gr.Row():
-                            s_top = gr.Slider(5, 100, value=20, step=5, label="Högst antal träffar", elem_id="s-top")
-                            s_auto = gr.Checkbox(value=True, label="Läs filter ur sökorden (t.ex. kommun, år)",
-                                                 elem_id="s-auto")
-                        s_go = gr.Button("Sök", variant="primary", elem_id="s-go")
-                        s_chips = gr.HTML("", elem_id="s-chips")
-                        s_out = gr.HTML("", js_on_load=CLICK_JS, elem_id="s-results")
-                        s_csv = gr.DownloadButton("Exportera träffarna som CSV", visible=False, elem_id="s-csv",
-                                                  size="sm")
-                    s_pane = source_column("s-pane", "Klicka på en träff för att se sidan.")
+                with gr.Tab("Sök", id="search", elem_id="tab-search") as search_tab:
+                    with gr.Row(equal_height=True):
+                        s_q = gr.Textbox(label="Sökord", lines=1, elem_id="s-q", placeholder="servicedeklarationer",
+                                         scale=4)
+                        s_go = gr.Button("Sök", variant="primary", elem_id="s-go", scale=1)
+                    with gr.Row():
+                        s_muni = gr.Dropdown(label="Kommun", choices=[("Alla kommuner", "")], value="",
+                                             elem_id="s-muni")
+                        s_year = gr.Dropdown(label="År (eller t.ex. 2014-2017)", choices=[("Alla år", "")], value="",
+                                             allow_custom_value=True, elem_id="s-year")
+                        s_area = gr.Dropdown(label="Område", value="", elem_id="s-area",
+                                             choices=[("Alla områden", "")] + [(f"{a.number} {a.name}", str(a.number))
+                                                                              for a in AREAS])
+                        s_section = gr.Dropdown(label="Avsnitt", value="", elem_id="s-section",
+                                                choices=[("Alla avsnitt", "")] + [(k.label, k.value)
+                                                                                 for k in SEARCH_SECTIONS])
+                        s_top = gr.Slider(5, 100, value=20, step=5, label="Högst antal träffar", elem_id="s-top")
+                    s_auto = gr.Checkbox(value=True, label="Läs också filter ur sökorden (t.ex. en kommun eller ett år)",
+                                         elem_id="s-auto")
+                    with gr.Row():
+                        with gr.Column(scale=3):
+                            s_chips = gr.HTML("", elem_id="s-chips")
+                            s_out = gr.HTML("", js_on_load=CLICK_JS, elem_id="s-results")
+                            s_csv = gr.DownloadButton("Exportera träffarna som CSV", visible=False, elem_id="s-csv",
+                                                      size="sm")
+                        s_pane = source_column("s-pane", "Klicka på en träff för att se sidan.")
 
                 # -- Rapporter ----------------------------------------------------------------
                 with gr.Tab("Rapporter", id="reports", elem_id="tab-reports") as reports_tab:
@@ -672,11 +681,11 @@ def build(kompass, settings, uploads) -> gr.Blocks:
                                           "(ingen administratörsnyckel är satt, KOMPASS_ADMIN_KEY)."),
                                 elem_id="upload-off")
                     else:
-                        gr.Markdown("Ladda upp rapporter (PDF, Word eller text). Bara administratörer kan läsa in "
-                                    f"rapporter; högst {settings.max_upload_bytes // 2**20} MB per fil.")
+                        gr.Markdown(f"Ladda upp rapporter: {ACCEPTED}. Bara administratörer kan läsa in "
+                                    f"rapporter; högst {megabytes(settings.max_upload_bytes)} per fil.")
                         u_key = gr.Textbox(label="Administratörsnyckel", type="password", elem_id="u-key")
                         u_files = gr.File(label="Rapporter", file_count="multiple", elem_id="u-files",
-                                          file_types=[".pdf", ".docx", ".txt", ".md"])
+                                          file_types=[".pdf", ".docx", ".txt", ".md", ".html", ".htm"])
                         u_go = gr.Button("Läs in", variant="primary", elem_id="u-go")
                         u_msg = gr.HTML("", elem_id="u-msg")
                         u_jobs = gr.HTML("", elem_id="u-jobs")
@@ -863,8 +872,8 @@ def build(kompass, settings, uploads) -> gr.Blocks:
                     path = Path(str(path))
                     try:
                         if path.stat().st_size > settings.max_upload_bytes:
-                            raise InputError(f"filen är för stor ({path.stat().st_size // 2**20} MB); högst "
-                                             f"{settings.max_upload_bytes // 2**20} MB")
+                            raise InputError(f"filen är för stor ({megabytes(path.stat().st_size)}); högst "
+                                             f"{megabytes(settings.max_upload_bytes)}")
                         job = uploads.submit(path.read_bytes(), path.name)
                         new.append(job.to_dict())
                     except KompassError as exc:
@@ -899,20 +908,22 @@ def build(kompass, settings, uploads) -> gr.Blocks:
         load_outputs = [login_box, main_box, r_table, r_pick, s_muni, s_year]
         demo.load(on_load, [key_state], load_outputs)
         reports_tab.select(refresh_reports, [key_state], [r_table, r_pick])
+        search_tab.select(refresh_filters, [key_state], [s_muni, s_year])
 
         def login(given: str, request: gr.Request):
             if not key_ok(given or "", read_key):
-                return ("", error_html("Fel läsnyckel."), gr.Column(visible=True), gr.Column(visible=False),
+                return ("", "", error_html("Fel läsnyckel."), gr.Column(visible=True), gr.Column(visible=False),
                         gr.update(), gr.update(), gr.update(), gr.update())
-            return (given, "", gr.Column(visible=False), gr.Column(visible=True),
+            return (given, given, "", gr.Column(visible=False), gr.Column(visible=True),
                     *refresh_reports(given, None), *refresh_filters(given, None))
 
-        login_outputs = [key_state, login_msg, login_box, main_box, r_table, r_pick, s_muni, s_year]
+        login_outputs = [key_state, login_ok, login_msg, login_box, main_box, r_table, r_pick, s_muni, s_year]
         login_go.click(login, [login_key], login_outputs).then(
-            None, [key_state], None,
-            js="(k) => { if (k) document.cookie = '" + KEY_COOKIE + "=' + encodeURIComponent(k) + "
-               "'; path=/; SameSite=Strict'; }")
-        login_key.submit(login, [login_key], login_outputs)
+            None, [login_ok], None,
+            js=COOKIE_JS)
+        login_key.submit(login, [login_key], login_outputs).then(
+            None, [login_ok], None,
+            js=COOKIE_JS)
 
     demo.queue(default_concurrency_limit=4)
     return demo
