@@ -102,6 +102,19 @@ class Conversation:
         conversation._store(understood.filters)
         return conversation
 
+    def without_filter(self, kompass, kind: str, question: str, applied: list[AppliedFilter],
+                       carried: list[AppliedFilter]) -> Reply:
+        """Answer the last `question` again without the filter of `kind` (municipality, year,
+        area, section): a chip the user removed. Later follow-ups no longer carry it."""
+        if self.topic is None:
+            raise InputError("det finns ingen fråga att svara på igen: ställ en fråga först")
+        if kind not in ("municipality", "year", "area", "section"):
+            raise InputError(f"okänt filter {kind!r}: välj municipality, year, area eller section")
+        for name in {"year": ("year_from", "year_to")}.get(kind, (kind,)):
+            self.filters[name] = None
+        return self._answer(kompass, question, self.topic, self._filters(), self.route or "passage",
+                            [a for a in applied if a.kind != kind], [a for a in carried if a.kind != kind])
+
     def _filters(self) -> Filters:
         values = {k: self.filters.get(k) for k in FILTER_KEYS}
         section = values.pop("section")

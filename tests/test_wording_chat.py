@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import run_cli
 
 from assistant.chat import Conversation
 from assistant.wording import wording_topic
+from corpus.errors import InputError
 
 
 def test_wording_topic():
@@ -72,6 +74,22 @@ def test_conversation_follow_ups(kompass):
     # The state is plain data: a server can keep it per user and restore it.
     restored = Conversation.from_dict(json.loads(json.dumps(chat.to_dict())))
     assert restored.to_dict() == chat.to_dict()
+
+
+def test_a_removed_filter_chip(kompass):
+    """The UI's chips: the last question answered again without the removed filter, and the
+    next follow-up no longer carries it."""
+    chat = Conversation()
+    first = chat.ask(kompass, "Hur arbetar Enköping med medborgardialog?")
+    only = chat.ask(kompass, "bara förbättringsområden")
+    assert {a.kind for a in only.applied + only.carried} == {"municipality", "section"}
+    again = chat.without_filter(kompass, "section", "bara förbättringsområden", only.applied, only.carried)
+    assert again.filters.section is None and again.filters.municipality == "enköping"
+    assert [a.kind for a in again.applied + again.carried] == ["municipality"]
+    assert {c.hit.section for c in again.citations} != {"forbattringsmojligheter"}
+    assert chat.to_dict()["filters"]["section"] is None and first.citations
+    with pytest.raises(InputError, match="okänt filter"):
+        chat.without_filter(kompass, "färg", "x", [], [])
 
 
 def test_conversation_routes(kompass):

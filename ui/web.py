@@ -730,14 +730,10 @@ def build(kompass, settings, uploads) -> gr.Blocks:
                 conversation = Conversation.from_dict(conv)
                 if not turns or conversation.topic is None or kind not in FILTER_NAMES:
                     return (gr.update(),) * 8
-                for name in {"year": ("year_from", "year_to")}.get(kind, (kind,)):
-                    conversation.filters[name] = None
                 last = turns[-1]
-                filters = conversation._filters()
-                applied = [a for a in _applied_objects(last["applied"]) if a.kind != kind]
-                carried = [a for a in _applied_objects(last["carried"]) if a.kind != kind]
-                reply = conversation._answer(kompass, last["question"], conversation.topic, filters,
-                                             conversation.route or "passage", applied, carried)
+                reply = conversation.without_filter(kompass, kind, last["question"],
+                                                    _applied_objects(last["applied"]),
+                                                    _applied_objects(last["carried"]))
             except KompassError as exc:
                 return (gr.update(), conv, turns, gr.update(), gr.update(), error_html(_message(exc)),
                         gr.update(), gr.update())
