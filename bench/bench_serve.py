@@ -17,6 +17,7 @@ latency per request; the ratio is server p50 over in-process p50 at the same lev
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -57,8 +58,10 @@ def home() -> Path:
     return path
 
 
-def run_level(clients: int, requests: int, seconds: float, call) -> dict[str, float]:
-    """`clients` threads calling `call(client, question)` until `requests` are done or time is up."""
+def run_level(clients: int, requests: int, seconds: float, call, position) -> dict[str, float]:
+    """`clients` threads calling `call(client, question)` until `requests` are done or time is up.
+    `position` (an itertools.count per target) carries on through the questions from level to
+    level, so that no level finds its questions' vectors cached by the one before."""
     texts = questions()
     latencies: list[float] = []
     lock = threading.Lock()
@@ -71,9 +74,9 @@ def run_level(clients: int, requests: int, seconds: float, call) -> dict[str, fl
         while time.perf_counter() < deadline:
             with lock:
                 n = next(counter)
+                text = texts[next(position) % len(texts)]
             if n >= requests:
                 return
-            text = texts[n % len(texts)]
             started = time.perf_counter()
             try:
                 session = call(session, text)
@@ -144,9 +147,10 @@ def main() -> int:
         print(f"{len(questions())} distinct questions, cycled; server pid {server.pid} on 127.0.0.1:{port}")
         print(f"{'clients':>7} {'where':<10} {'requests':>8} {'errors':>6} {'req/s':>7} "
               f"{'p50 ms':>8} {'p95 ms':>8}   server p50 / in-process p50")
+        local_position, remote_position = itertools.count(), itertools.count()
         for clients in levels:
-            local = run_level(clients, args.requests, args.seconds, in_process)
-            remote = run_level(clients, args.requests, args.seconds, over_http)
+            local = run_level(clients, args.requests, args.seconds, in_process, local_position)
+            remote = run_level(clients, args.requests, args.seconds, over_http, remote_position)
             for name, row in (("in-process", local), ("server", remote)):
                 print(f"{clients:>7} {name:<10} {row['requests']:>8} {row['errors']:>6} "
                       f"{row['per_second']:>7} {row['p50_ms']:>8} {row['p95_ms']:>8}", end="")
