@@ -117,9 +117,7 @@ class Kompass:
             self.embedder  # noqa: B018 - made here, not in the first request
             self.sync_search_copy()
             self.dense  # noqa: B018
-            from .examples import UnitCache
-            if self._units is None:
-                self._units = UnitCache(self.store)
+            self._unit_cache()
         return self
 
     def __enter__(self) -> "Kompass":
@@ -166,6 +164,15 @@ class Kompass:
                 if self._search_copy is None:
                     self._search_copy = SearchCopy(self.store, self.config.search_copy_path)
         return self._search_copy
+
+    def _unit_cache(self):
+        """Every unit's vector and terms for goda exempel and wording (examples.UnitCache)."""
+        if self._units is None:
+            with self._lock:
+                if self._units is None:
+                    from .examples import UnitCache
+                    self._units = UnitCache(self.store)
+        return self._units
 
     def sync_search_copy(self) -> None:
         """Bring the search copy (index/search_copy.py) up to date: after ingest and remove; a
@@ -334,7 +341,6 @@ class Kompass:
         """Municipalities that are strong on the asked topic, best first (assistant/examples.py)."""
         from .examples import (
             ExamplesResult,
-            UnitCache,
             build_examples,
             find_anchor,
             rank_reports,
@@ -345,9 +351,7 @@ class Kompass:
         understood = self.understand(query, filters, auto_filters, sections=False)
         understood = replace(understood, topic=topic_text(understood.topic))
         filters = understood.filters
-        if self._units is None:
-            self._units = UnitCache(self.store)
-        units = self._units.get(self.embedder)
+        units = self._unit_cache().get(self.embedder)
         allowed = None if filters == Filters() else self.store.filtered_ids(filters)
         lexical = analyse(understood.topic, self.store)
         vector = self.query_vector(understood.topic)
@@ -368,7 +372,6 @@ class Kompass:
                 auto_filters: bool = True):
         """How earlier reports worded a finding: verbatim sentences, near-duplicates folded
         into one entry listing every report that used them (assistant/wording.py)."""
-        from .examples import UnitCache
         from .wording import WordingResult, find_wording, wording_topic
         if top < 1 or top > 100:
             raise InputError(f"ogiltigt antal formuleringar {top}: välj 1–100")
@@ -376,9 +379,7 @@ class Kompass:
         topic = wording_topic(understood.topic, tuple(a.words for a in understood.applied if a.kind == "section"))
         filters = understood.filters
         section = filters.section.value if filters.section else None
-        if self._units is None:
-            self._units = UnitCache(self.store)
-        units = self._units.get(self.embedder)
+        units = self._unit_cache().get(self.embedder)
         scope = replace(filters, section=None)
         allowed = None if scope == Filters() else self.store.filtered_ids(scope)
         entries = find_wording(units, self.query_vector(topic), topic, self.store, allowed,
@@ -540,6 +541,10 @@ class Kompass:
                 summary = self.report(str(best["report_id"])) if best else None
                 return KvalitetskommunRef(name, year, passage.id, passage.page_start, summary)
         return None
+
+    def has_report(self, report_id: str) -> bool:
+        with self.store.reading():
+            return bool(report_id) and self.store.report_row(report_id) is not None
 
     def _known_report(self, report_id: str) -> str:
         if not report_id or self.store.report_row(report_id) is None:

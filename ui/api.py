@@ -609,7 +609,7 @@ def add_routes(app: FastAPI, kompass, settings: ServerSettings, uploads: Uploads
         auto_filters: bool = True
 
     def known(report_id: str) -> None:
-        if kompass.store.report_row(report_id) is None:
+        if not kompass.has_report(report_id):
             raise HTTPException(404, f"rapporten {report_id!r} finns inte i indexet; se GET {PREFIX}/reports")
 
     @router.get("/search", response_model=SearchOut, tags=["sök"], dependencies=[read],
@@ -757,7 +757,7 @@ def add_routes(app: FastAPI, kompass, settings: ServerSettings, uploads: Uploads
                               404: {"model": ErrorOut, "description": "okänd rapport"}})
     def delete(report_id: Annotated[str, PathParam(max_length=200)]) -> Response:
         known(report_id)
-        files = [s.path for s in kompass.store.sources_of(report_id)]
+        files = [s.path for s in kompass.report(report_id).sources]
         try:
             kompass.remove(report_id)
         except InputError as exc:  # removed meanwhile
