@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpus.errors import InputError
 from corpus.taxonomy import AREA_CHOICES
 
 if TYPE_CHECKING:
@@ -516,18 +515,24 @@ def _eval(kompass, args) -> int:
 
 
 def _serve(kompass, args) -> int:
-    if args.port is not None and not 1 <= args.port <= 65535:
-        raise InputError(f"ogiltig port {args.port}: välj 1–65535")
+    from ui.server import check_address, serve
+    from ui.settings import ServerSettings
+
+    settings = ServerSettings.from_env(host=args.host, port=args.port)
+    check_address(settings.host, settings.port)  # before an ingest or a model load
     kompass.ensure_ingested(IngestDisplay(), notice=_say)
     config = kompass.config
     kompass.close()
-    from ui.server import serve
 
     def ready(url: str) -> None:
         print(f"Kompass är igång: öppna {url} i webbläsaren (API: {url}api/v1, dokumentation: "
               f"{url}docs). Avsluta med Ctrl-C.", flush=True)
 
-    serve(args.host, args.port, config, ready)
+    try:
+        serve(settings.host, settings.port, config, ready)
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn has shut down cleanly
+        pass
+    _say("Kompass stängdes av.")
     return 0
 
 

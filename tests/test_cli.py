@@ -322,3 +322,38 @@ def test_area_words_on_the_command_line(built_home, word, area):
     result = run_cli("search", "arbete", "--area", word, "--json", home=built_home, check=True)
     hits = json.loads(result.stdout)["hits"]
     assert hits and {h["area"] for h in hits} == {area}
+
+
+def test_serve_runs_the_web_server(home_copy):
+    """`kompass serve` (the end of the README's first command): the address printed, the API
+    and the page answering on it, Ctrl-C (SIGINT) stopping it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from browser import free_port
+
+    port = free_port()
+    env = {**os.environ, "KOMPASS_HOME": str(home_copy), "PYTHONIOENCODING": "utf-8"}
+    server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()  # printed once it accepts connections
+        assert f"http://127.0.0.1:{port}/" in line, (line, server.stderr.read() if server.poll() else "")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=30) as response:
+            assert json.loads(response.read())["reports"] == 1
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            assert "Kompass" in response.read().decode("utf-8")
+        busy = run_cli("serve", "--port", str(port), home=home_copy)
+        assert busy.returncode == 2 and f"porten {port} används redan" in busy.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 30
+        while server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, server.stderr.read()
