@@ -12,7 +12,6 @@ whose click handler (js_on_load) triggers a Python event."""
 from __future__ import annotations
 
 import csv
-import hmac
 import html
 import io
 import os
@@ -38,16 +37,9 @@ from corpus.models import SECTION_LABELS, SectionKind
 from corpus.taxonomy import AREAS, area_name
 
 from . import charts, export
+from .security import key_ok
 from .settings import KEY_COOKIE
 from .uploads import ACCEPTED, megabytes
-
-try:  # ui/security.py (constant-time comparison); the same check until it exists
-    from .security import key_ok  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - only while ui/security.py is being written
-    def key_ok(given: str | None, expected: str | None) -> bool:
-        if not given or not expected:
-            return False
-        return hmac.compare_digest(str(given).encode(), str(expected).encode())
 
 FILTER_NAMES = {"municipality": "kommun", "year": "år", "area": "område", "section": "avsnitt"}
 SEARCH_SECTIONS = (SectionKind.SAMMANFATTNING, SectionKind.STYRKOR, SectionKind.FORBATTRINGSMOJLIGHETER,
