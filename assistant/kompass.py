@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -49,6 +50,7 @@ from .understand import Understood, understand
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
 MODES = ("hybrid", "lexical", "dense")
 QUERY_CACHE = 256  # query embeddings kept (about 1.5 kB each)
+CONCURRENCY_ENV = "KOMPASS_CONCURRENCY"  # declared in assistant/config.py
 MAX_COMPARED = 8  # reports on one radar
 BACKGROUND = 256  # passages whose median similarity to a query is its baseline (abstention)
 
@@ -82,12 +84,61 @@ def parse_section(value: str | None) -> SectionKind | None:
 
 
 def _reads(method):
-    """Run a query method on one state of the index (Kompass.reading)."""
+    """Run a query method on one state of the index (Kompass.reading), in one of the query
+    slots (Kompass.__init__): a nested call (ask's search) runs in its caller's slot."""
     @functools.wraps(method)
     def reading(self, *args, **kwargs):
-        with self.reading():
-            return method(self, *args, **kwargs)
+        local = self._thread
+        if getattr(local, "in_slot", False) or self._slots is None:
+            with self.reading():
+                return method(self, *args, **kwargs)
+        with self._slots:
+            local.in_slot = True
+            try:
+                with self.reading():
+                    return method(self, *args, **kwargs)
+            finally:
+                local.in_slot = False
     return reading
+
+
+class Slots:
+    """At most `n` holders at once, served in arrival order: a released slot goes straight to
+    the longest waiting thread (threading.Semaphore lets the releasing thread take it again, and
+    with 16 requests for 2 slots some waited seconds while others ran back to back)."""
+
+    def __init__(self, n: int):
+        self._free = n
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()  # the slot passes on; `_free` is unchanged
+            else:
+                self._free += 1
+
+
+def query_slots() -> int | None:
+    """How many queries run at once (KOMPASS_CONCURRENCY): `auto`, the cores this process may
+    use; a number; 0 for no limit. Beyond it a request waits its turn instead of every request
+    thread of a server sharing the cores at once."""
+    value = os.environ.get(CONCURRENCY_ENV, "").strip().lower() or "auto"
+    if value == "auto":
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if not value.isdigit():
+        raise KompassError(f"ogiltigt {CONCURRENCY_ENV}={value!r}: ange ett antal, 0 (ingen gräns) eller auto")
+    return int(value) or None
 
 
 class Kompass:
@@ -108,6 +159,9 @@ class Kompass:
         self._vector_lock = threading.Lock()
         self._lock = threading.RLock()  # making the resources above, once
         self._ingest_lock = threading.Lock()  # one ingest or removal at a time
+        slots = query_slots()
+        self._slots = Slots(slots) if slots else None
+        self._thread = threading.local()
         self._background: tuple[object, list[int]] | None = None  # (search copy signature, passage ids)
 
     def open(self) -> "Kompass":

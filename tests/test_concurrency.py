@@ -7,6 +7,8 @@ import shutil
 import threading
 import time
 
+import pytest
+
 from assistant.config import Config
 from assistant.kompass import BUNDLED_CORPUS, Kompass
 from index.embedder import identity
@@ -169,3 +171,70 @@ def test_a_copied_index_is_untouched_by_the_threads(home_copy, tmp_path):
     finally:
         kompass.close()
     assert (copy / "kompass.db").read_bytes() == before
+
+
+def _crowd(slots, count: int) -> tuple[int, list[int]]:
+    """`count` threads arriving in order at `slots`: (most inside at once, order of entry)."""
+    inside, most, order = [0], [0], []
+    lock = threading.Lock()
+    gate = threading.Event()
+
+    def worker(n: int) -> None:
+        with slots:
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+                order.append(n)
+            gate.wait(5)
+            with lock:
+                inside[0] -= 1
+
+    threads = []
+    for n in range(count):
+        thread = threading.Thread(target=worker, args=(n,))
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.02)  # arrive in order
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    return most[0], order
+
+
+def test_slots_hold_the_limit_and_serve_in_order():
+    from assistant.kompass import Slots
+
+    most, order = _crowd(Slots(2), 8)
+    assert most == 2 and sorted(order) == list(range(8)) and set(order[:2]) == {0, 1}
+    most, order = _crowd(Slots(1), 8)  # one slot: handed on strictly in arrival order
+    assert most == 1 and order == list(range(8))
+
+
+def test_one_query_slot_does_not_deadlock_nested_calls(built_home, monkeypatch):
+    """`ask` runs `search` inside its own slot: with one slot and four threads all finish."""
+    monkeypatch.setenv("KOMPASS_CONCURRENCY", "1")
+    kompass = Kompass(Config.from_env(home=built_home)).open()
+    try:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(
+            kompass.ask("Hur arbetar kommunen med medborgardialog?").kind)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert results == ["passage"] * 4
+    finally:
+        kompass.close()
+
+
+def test_concurrency_setting(monkeypatch):
+    from assistant.kompass import query_slots
+    from corpus.errors import KompassError
+
+    monkeypatch.setenv("KOMPASS_CONCURRENCY", "0")
+    assert query_slots() is None
+    monkeypatch.setenv("KOMPASS_CONCURRENCY", "3")
+    assert query_slots() == 3
+    monkeypatch.setenv("KOMPASS_CONCURRENCY", "många")
+    with pytest.raises(KompassError, match="KOMPASS_CONCURRENCY"):
+        query_slots()
