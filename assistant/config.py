@@ -42,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Read where the queries run (assistant/kompass.py query_slots), not through Config.
     Setting("concurrency", "KOMPASS_CONCURRENCY", "auto",
             "Queries (search, ask, examples, wording) run at once in one process; more wait their "
-            "turn, first come first served: a number, 0 for no limit; auto: the cores available."),
+            "turn, first come first served: a number, 0 for no limit; auto: twice the cores available."),
     # Optional generative answers (assistant/generate.py reads these through LLMSettings).
     Setting("llm_url", "KOMPASS_LLM_URL", "",
             "Base URL of an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1; empty: off."),

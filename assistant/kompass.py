@@ -130,12 +130,16 @@ class Slots:
 
 
 def query_slots() -> int | None:
-    """How many queries run at once (KOMPASS_CONCURRENCY): `auto`, the cores this process may
-    use; a number; 0 for no limit. Beyond it a request waits its turn instead of every request
-    thread of a server sharing the cores at once."""
+    """How many queries run at once (KOMPASS_CONCURRENCY): `auto`, twice the cores this process
+    may use; a number; 0 for no limit. Beyond it a request waits its turn instead of every request
+    thread of a server sharing the cores at once. Twice, not once: a query spends part of its
+    time in Python (holding the GIL) and part in the embedder and FAISS (not holding it), and
+    with one slot per core the cores idled; with 16 clients on 2 cores, 4 slots kept the
+    throughput of no limit and cut p95 by a fifth (bench/README.md, *The server under load*)."""
     value = os.environ.get(CONCURRENCY_ENV, "").strip().lower() or "auto"
     if value == "auto":
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return 2 * cores
     if not value.isdigit():
         raise KompassError(f"ogiltigt {CONCURRENCY_ENV}={value!r}: ange ett antal, 0 (ingen gräns) eller auto")
     return int(value) or None
