@@ -135,7 +135,7 @@ def query_slots() -> int | None:
     thread of a server sharing the cores at once. Twice, not once: a query spends part of its
     time in Python (holding the GIL) and part in the embedder and FAISS (not holding it), and
     with one slot per core the cores idled; with 16 clients on 2 cores, 4 slots kept the
-    throughput of no limit and cut p95 by a fifth (bench/README.md, *The server under load*)."""
+    throughput of no limit and cut the p95 by 23 % (bench/README.md, *The server under load*)."""
     value = os.environ.get(CONCURRENCY_ENV, "").strip().lower() or "auto"
     if value == "auto":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
