@@ -18,7 +18,7 @@ import numpy as np
 from corpus.models import SCORE_SECTIONS, SectionKind
 from index.embedder import Embedder
 from index.lexical import terms
-from index.sqlite_store import StoredSentence
+from index.records import StoredSentence
 
 from .models import Answer, Citation, Hit
 

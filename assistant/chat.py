@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from corpus.errors import InputError
 from corpus.models import SectionKind
-from index.sqlite_store import Filters
+from index.records import Filters
 
 from .facts import classify
 from .models import Citation, Hit

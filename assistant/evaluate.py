@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.sqlite_store import Filters
+from index.records import Filters
 
 from .kompass import MODES, Kompass
 from .models import Hit

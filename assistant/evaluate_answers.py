@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.sqlite_store import Filters
+from index.records import Filters
 
 from .evaluate import DATA, SAMPLE_REPORT_ID, load_questions
 from .kompass import Kompass

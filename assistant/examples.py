@@ -34,7 +34,7 @@ import numpy as np
 
 from corpus.taxonomy import area_name, fold
 from index.lexical import terms
-from index.sqlite_store import SQLiteStore
+from index.store import Store
 
 from .ingest import topic_hash
 from .lexical_query import LexicalQuery
@@ -117,7 +117,7 @@ class Example:
 class Units:
     """Every unit of the index: vectors, texts, places, and the score tables (per generation)."""
 
-    def __init__(self, store: SQLiteStore):
+    def __init__(self, store: Store):
         signature = store.signature()
         rows, self.vectors = store.all_units()
         self.signature = signature
@@ -221,7 +221,7 @@ def _by_area(areas: dict[str, dict[int, tuple]]) -> dict[int, list[int]]:
 class UnitCache:
     """One `Units` per index generation, shared by threads (built once under a lock)."""
 
-    def __init__(self, store: SQLiteStore):
+    def __init__(self, store: Store):
         self.store = store
         self._units: Units | None = None
         self._anchor_vectors: dict[str, np.ndarray] = {}

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from corpus.taxonomy import AREA_WORDS, SHORT_NAMES, area_name, fold
 from index.lexical import terms
-from index.sqlite_store import Filters, SQLiteStore
+from index.records import Filters
+from index.store import Store
 
 from .models import Answer, Citation, Hit
 
@@ -254,7 +255,7 @@ class _Report:
 class _Tables:
     """What the computations read: every report's row and area scores, read once per answer."""
 
-    store: SQLiteStore
+    store: Store
     rows: list[dict[str, object]]
     scores: dict[str, dict[int, int]]  # report id -> area -> score
 
@@ -267,7 +268,7 @@ def _in_scope(rows: list[dict[str, object]], filters: Filters) -> list[dict[str,
             and (filters.year_to is None or (r["year"] or 9999) <= filters.year_to)]
 
 
-def answer(question: str, fact: FactQuestion, store: SQLiteStore, filters: Filters,
+def answer(question: str, fact: FactQuestion, store: Store, filters: Filters,
            hits_for: Callable[[list[int]], dict[int, Hit]]) -> Answer:
     """Compute the fact over the reports in scope; the first line states it."""
     tables = _Tables(store, store.report_rows(), _area_scores(store))
@@ -294,7 +295,7 @@ def answer(question: str, fact: FactQuestion, store: SQLiteStore, filters: Filte
                   kind="fact")
 
 
-def _area_scores(store: SQLiteStore) -> dict[str, dict[int, int]]:
+def _area_scores(store: Store) -> dict[str, dict[int, int]]:
     scores: dict[str, dict[int, int]] = {}
     for report_id, area, score, _page, _rubriker in store.area_table():
         if score is not None:

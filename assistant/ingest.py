@@ -29,7 +29,8 @@ from corpus.models import Passage
 from corpus.parser import parse_report
 from corpus.readers import document_from_bytes, read_bytes
 from index.embedder import Embedder
-from index.sqlite_store import PassageRecord, Source, SQLiteStore
+from index.records import PassageRecord, Source
+from index.store import Store
 
 from .models import IngestResult
 
@@ -93,7 +94,7 @@ def walk(paths: Iterable[Path]) -> Iterator[Path | IngestResult]:
 
 
 class Ingester:
-    def __init__(self, store: SQLiteStore, embedder: Embedder):
+    def __init__(self, store: Store, embedder: Embedder):
         self.store = store
         self.embedder = embedder
 

@@ -21,8 +21,10 @@ from corpus.taxonomy import area_name, fold, parse_area_argument
 from index.dense import DenseRetriever
 from index.embedder import Embedder, identity, load_embedder
 from index.lexical import terms
+from index.records import Filters
 from index.search_copy import SearchCopy
-from index.sqlite_store import SCHEMA_VERSION, Filters, SQLiteStore
+from index.sqlite import SCHEMA_VERSION
+from index.store import Store, open_store
 
 from .config import Config
 from .fusion import rrf
@@ -155,7 +157,7 @@ class Kompass:
     def __init__(self, config: Config | None = None, embedder: Embedder | None = None):
         self.config = config or Config.from_env()
         self._embedder = embedder
-        self._store: SQLiteStore | None = None
+        self._store: Store | None = None
         self._search_copy: SearchCopy | None = None
         self._dense_retriever: DenseRetriever | None = None
         self._units = None  # examples.UnitCache, made on first use
@@ -194,7 +196,7 @@ class Kompass:
         return self._embedder
 
     @property
-    def store(self) -> SQLiteStore:
+    def store(self) -> Store:
         if self._store is None:
             with self._lock:
                 if self._store is None:
@@ -204,7 +206,7 @@ class Kompass:
                         name, dim = identity(self.config.embedder)
                         if dim is None:
                             name, dim = self.embedder.name, self.embedder.dim
-                    self._store = SQLiteStore(self.config.db_path, name, dim)
+                    self._store = open_store(self.config.db_path, name, dim)
         return self._store
 
     @property

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 from index.lexical import compound_splits, terms, token_spans
-from index.sqlite_store import SQLiteStore
+from index.store import Store
 
 from .glossary import matches
 
@@ -59,7 +59,7 @@ class LexicalQuery:
         return sum(c.idf * c.held(passage_terms) for c in self.concepts) / total
 
 
-def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery:
+def analyse(query: str, store: Store, fuzzy: bool = False) -> LexicalQuery:
     groups: list[tuple[str, set[str]]] = []
     covered: list[tuple[int, int]] = []
     for start, end, words in matches(query):
@@ -99,7 +99,7 @@ def analyse(query: str, store: SQLiteStore, fuzzy: bool = False) -> LexicalQuery
     return LexicalQuery(concepts, tuple(dict.fromkeys(match_terms)))
 
 
-def _with_compounds(stems: set[str], store: SQLiteStore) -> set[str]:
+def _with_compounds(stems: set[str], store: Store) -> set[str]:
     """Swedish compounds both ways: a word also matches the compounds it ends
     (`fullmäkt` → `kommunfullmäkt`), and an unknown compound matches its known parts
     (`totalpoäng` → `total`, `poäng`)."""
@@ -110,13 +110,13 @@ def _with_compounds(stems: set[str], store: SQLiteStore) -> set[str]:
     return result
 
 
-def _parts(stems: set[str], store: SQLiteStore) -> set[str]:
+def _parts(stems: set[str], store: Store) -> set[str]:
     """The known parts of the unknown compounds among `stems` (see `_split`)."""
     df = store.document_frequencies(list(stems))
     return {part for stem in stems if df.get(stem) == 0 and len(stem) >= 8 for part in _split(stem, store)}
 
 
-def _split(stem: str, store: SQLiteStore) -> list[str]:
+def _split(stem: str, store: Store) -> list[str]:
     """Index terms for the two parts of an unknown compound, or [] if it does not split.
     The head may be inflected in the index (`total` → `totalt`), the tail is a stem."""
     splits = compound_splits(stem)
@@ -141,7 +141,7 @@ FUZZY_MIN_LENGTH = 5
 FUZZY_CANDIDATES = 300
 
 
-def _near(stem: str, store: SQLiteStore) -> set[str]:
+def _near(stem: str, store: Store) -> set[str]:
     """Index terms one edit (insertion, deletion, substitution or swap) from an unknown stem,
     among the most frequent terms that share its first half (a typo is rarely in both halves)."""
     if len(stem) < FUZZY_MIN_LENGTH:

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 from corpus.models import SECTION_LABELS, SectionKind
 from corpus.taxonomy import area_name
-from index.sqlite_store import StoredPassage
+from index.records import StoredPassage
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ result says that it is not indexed.
 from __future__ import annotations
 
 import re
-from datetime import date
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from corpus.models import SectionKind
 from corpus.municipalities import find_in_text, genitive
 from corpus.taxonomy import AREAS, fold
-from index.sqlite_store import Filters
+from index.records import Filters
 
 _YEAR = r"((?:19|20)\d\d)"
 # (pattern, how to turn its groups into (from, to)), most specific first.

@@ -35,7 +35,7 @@ import bench_query as bq  # noqa: E402
 def ingest_phase(home: Path, reports: int, cache: Path) -> dict:
     from assistant.config import Config
     from assistant.kompass import Kompass
-    from index.sqlite_store import PassageRecord, Source
+    from index.records import PassageRecord, Source
 
     report, records = bq.sample_records(cache)
     rng = np.random.default_rng(3)

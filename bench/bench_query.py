@@ -131,7 +131,7 @@ def sample_records(cache: Path):
 def build(db_dir: Path, size: int, cache: Path) -> dict[str, float]:
     from assistant.config import Config
     from assistant.kompass import Kompass
-    from index.sqlite_store import PassageRecord, Source
+    from index.records import PassageRecord, Source
 
     report, records = sample_records(cache)
     rng = random.Random(7)
@@ -236,7 +236,7 @@ class Stages:
 
     def instrument(self):
         import importlib
-        for module, owner in (("index.sqlite_store", "SQLiteStore"), ("index.dense", "DenseRetriever"),
+        for module, owner in (("index.sqlite.store", "SQLiteStore"), ("index.dense", "DenseRetriever"),
                               ("index.faiss_dense", "FaissDense"), ("index.search_copy", "SearchCopy"),
                               ("index.vectors", "VectorSet"), ("index.postings", "Postings")):
             try:
@@ -341,7 +341,7 @@ class ExactDense:
 def measure(db_dir: Path, cache: Path, queries_n: int) -> dict:
     from assistant.config import Config
     from assistant.kompass import Kompass
-    from index.sqlite_store import sqlite3
+    from index.sqlite import sqlite3
 
     stages = Stages()
     stages.instrument()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sqlite_store import Filters
+from .records import Filters
 from .search_copy import SearchCopy
 
 SENTENCE_WEIGHT = 0.5

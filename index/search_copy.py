@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from .postings import Postings
-from .sqlite_store import Filters, SQLiteStore
+from .records import Filters
+from .store import Store
 from .vectors import IVF_MIN, IVF_REGROW, VectorSet, _faiss
 
 FORMAT = 2
@@ -54,7 +55,7 @@ class Snapshot:
 class SearchCopy:
     """The search copy of a store, kept in `directory` and in step with the store."""
 
-    def __init__(self, store: SQLiteStore, directory: Path):
+    def __init__(self, store: Store, directory: Path):
         self.store = store
         self.directory = directory
         self._snapshot: Snapshot | None = None

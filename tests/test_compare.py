@@ -50,7 +50,7 @@ def test_a_page_marks_its_passages(kompass):
 def test_status_reads_the_index_without_the_model(built_home):
     from assistant.config import Config
     from assistant.kompass import Kompass
-    from index.sqlite_store import SCHEMA_VERSION
+    from index.sqlite import SCHEMA_VERSION
 
     kompass = Kompass(Config.from_env(home=built_home))
     try:

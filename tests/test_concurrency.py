@@ -12,7 +12,7 @@ import pytest
 from assistant.config import Config
 from assistant.kompass import BUNDLED_CORPUS, Kompass
 from index.embedder import identity
-from index.sqlite_store import Filters
+from index.records import Filters
 
 QUERIES = [
     ("Hur arbetar kommunen med medborgardialog?", Filters()),

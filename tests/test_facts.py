@@ -9,7 +9,7 @@ import pytest
 from conftest import run_cli
 
 from assistant.facts import classify
-from index.sqlite_store import Filters
+from index.records import Filters
 
 
 def first_line(answer) -> str:
@@ -138,7 +138,7 @@ def test_comparison_with_an_indexed_kvalitetskommun(home_copy, report):
     from assistant.ingest import Ingester, Quiet
     from assistant.kompass import Kompass
     from corpus.chunker import chunk_report
-    from index.sqlite_store import Source
+    from index.records import Source
 
     kompass = Kompass(Config.from_env(home=home_copy))
     areas = [dataclasses.replace(a, score=a.score + 5) for a in report.areas]

@@ -7,7 +7,7 @@ from assistant.config import Config
 from assistant.kompass import Kompass
 from corpus.errors import KompassError
 from index.lexical import terms
-from index.sqlite_store import SCHEMA_VERSION, SQLiteStore
+from index.sqlite import SCHEMA_VERSION, SQLiteStore
 
 
 def test_index_records_schema_and_model(kompass):

@@ -8,7 +8,7 @@ import pytest
 from assistant.kompass import parse_year
 from corpus.errors import InputError
 from index.dense import combine
-from index.sqlite_store import Filters
+from index.records import Filters
 from index.vectors import VectorSet
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.stance import IMPROVE, LACKING, PARTIAL, STRONG, DESCRIBED, stance_of
+from assistant.stance import DESCRIBED, IMPROVE, LACKING, PARTIAL, STRONG, stance_of
 from assistant.understand import understand
 from corpus.models import SectionKind
 from index.lexical import terms
-from index.sqlite_store import Filters
+from index.records import Filters
 
 INDEXED = {"enköping": "Enköping", "västerås": "Västerås", "stenfors": "Stenfors"}
 

@@ -15,8 +15,9 @@ from assistant.ingest import Ingester, Quiet
 from assistant.kompass import Kompass
 from corpus.chunker import chunk_report
 from corpus.errors import InputError
-from index.schema import MIGRATIONS, SCHEMA_VERSION
-from index.sqlite_store import Filters, Source, SQLiteStore, sqlite3
+from index.records import Filters, Source
+from index.sqlite import SQLiteStore, sqlite3
+from index.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _copy_of_sample(kompass: Kompass, report, report_id: str, municipality: str):

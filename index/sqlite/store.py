@@ -1,4 +1,4 @@
-"""The embedded index: one SQLite file with reports, passages, sqlite-vec vectors and FTS5 terms.
+"""The SQLite store: one SQLite file with reports, passages, sqlite-vec vectors and FTS5 terms.
 
 The file describes itself in `meta`: schema version, embedding model and dimension. Opening an
 index built by another model is an error, not silently wrong results. Schema changes are named
@@ -12,29 +12,19 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from corpus.errors import KompassError
-from corpus.models import Passage, Report
+from corpus.models import Report
 from corpus.taxonomy import fold
 
-from .filters import Filters
-from .lexical import fts_query, terms
+from ..lexical import fts_query, terms
+from ..records import Filters, PassageRecord, Source, StoredPassage, StoredSentence
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "Filters",
-    "PassageRecord",
-    "SQLiteStore",
-    "Source",
-    "StoredPassage",
-    "StoredSentence",
-    "sqlite3",
-]
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "filter_sql", "sqlite3"]
 
 
 def _sqlite_module():
@@ -50,6 +40,23 @@ def _sqlite_module():
 
 sqlite3 = _sqlite_module()
 BUSY_SECONDS = 60.0  # how long a write waits for another process's write to end
+
+
+def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, list[object]]:
+    """A WHERE fragment over the passages table (and its report) plus its parameters: the
+    filters that are set, as bound parameters."""
+    in_reports = f"{alias}.report_id IN (SELECT report_id FROM reports WHERE {{}} ?)"
+    section = filters.section.value if filters.section else None
+    candidates = [
+        (in_reports.format("municipality_key ="), filters.municipality),
+        (in_reports.format("year >="), filters.year_from),
+        (in_reports.format("year <="), filters.year_to),
+        (f"{alias}.area = ?", filters.area),
+        (f"{alias}.section = ?", section),
+        (f"{alias}.report_id = ?", filters.report_id),
+    ]
+    conditions = [c for c in candidates if c[1] is not None]
+    return " AND ".join(c[0] for c in conditions) or "1", [c[1] for c in conditions]
 
 
 def _page(number: int, known: bool) -> int | None:
@@ -71,52 +78,6 @@ def _rows(cursor, lists: tuple[str, ...]) -> list[dict[str, object]]:
     return rows
 
 
-
-
-@dataclass(frozen=True)
-class PassageRecord:
-    """A passage ready to store, with its vector; `unit_vectors[i]` is (content hash, vector) of
-    `passage.units[i]` when that unit is embedded on its own, else None."""
-
-    passage: Passage
-    content_hash: str
-    vector: np.ndarray
-    unit_vectors: list[tuple[str, np.ndarray] | None]
-
-
-@dataclass(frozen=True)
-class Source:
-    """A file a report was read from."""
-
-    path: str
-    sha256: str
-    format: str
-    report_id: str
-    role: str  # primary | duplicate
-    parser_version: int
-
-
-@dataclass(frozen=True)
-class StoredSentence:
-    text: str
-    page_start: int | None  # None: the source file records no pages
-    page_end: int | None
-    vector: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class StoredPassage:
-    id: int
-    report_id: str
-    municipality: str
-    display_name: str
-    year: int | None
-    area: int | None
-    section: str
-    page_start: int | None  # None: the source file records no pages
-    page_end: int | None
-    heading: str
-    text: str
 
 
 class SQLiteStore:
@@ -494,7 +455,7 @@ class SQLiteStore:
         match = fts_query(query_terms)
         if match is None:
             return []
-        where, params = filters.sql("p")
+        where, params = filter_sql(filters, "p")
         # CROSS JOIN keeps the MATCH first: driven by the area index instead, SQLite would run
         # the full-text query once per allowed passage.
         join = "" if where == "1" else "CROSS JOIN passages p ON p.id = f.rowid "
@@ -556,7 +517,7 @@ class SQLiteStore:
                            sentences: bool = False) -> list[tuple[int, float]]:
         """Exact cosine over every stored vector (a scan, for tests and checks, never the query
         path): (passage id, similarity), best first; for sentences each sentence's passage."""
-        where, params = filters.sql("p")
+        where, params = filter_sql(filters, "p")
         sql = ("SELECT s.passage_id, vec_distance_cosine(v.embedding, ?) AS d FROM sentence_embeddings v "
                "JOIN sentences s ON s.id = v.sentence_id JOIN passages p ON p.id = s.passage_id"
                if sentences else
@@ -687,7 +648,7 @@ class SQLiteStore:
 
     def filtered_ids(self, filters: Filters) -> np.ndarray:
         """The passages the filters allow (through the indexes on report, area and section)."""
-        where, params = filters.sql("p")
+        where, params = filter_sql(filters, "p")
         rows = self.db.execute(f"SELECT p.id FROM passages p WHERE {where}", params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
