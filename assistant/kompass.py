@@ -15,7 +15,7 @@ import numpy as np
 
 import corpus
 from corpus.errors import InputError, KompassError
-from corpus.models import SectionKind
+from corpus.models import QuestionScore, SectionKind
 from corpus.municipalities import lookup
 from corpus.taxonomy import area_name, fold, parse_area_argument
 from index.dense import DenseRetriever
@@ -43,7 +43,6 @@ from .models import (
     KvalitetskommunRef,
     PagePart,
     PageText,
-    QuestionScore,
     ReportSummary,
     SourceFile,
 )
@@ -535,14 +534,14 @@ class Kompass:
     def report(self, report_id: str) -> ReportSummary:
         """One report with its area and sub-question scores; a clear error when it is unknown."""
         with self.store.reading():
-            row = self.store.report_row(self._known_report(report_id))
+            row = self._report_row(report_id)
             return self._summary(row, questions=True)
 
     def page(self, report_id: str, page: int) -> PageText:
         """The text of page `page` of a report as indexed, passage by passage: what a source
         pane shows beside a citation."""
         with self.store.reading():
-            row = self.store.report_row(self._known_report(report_id))
+            row = self._report_row(report_id)
             count = row["page_count"]
             if not isinstance(page, int) or page < 1 or (count and page > int(count)):
                 raise InputError(f"sidan {page} finns inte i {report_id}; välj 1–{count or '?'}")
@@ -586,7 +585,7 @@ class Kompass:
         that municipality's indexed report nearest the year, if any."""
         from .facts import find_kvalitetskommun
         with self.store.reading():
-            self._known_report(report_id)
+            self._report_row(report_id)
             passages = self.store.passages(self.store.table_passage_ids([report_id]))
             for passage in sorted(passages.values(), key=lambda p: p.id):
                 found = find_kvalitetskommun(passage.text)
@@ -606,10 +605,11 @@ class Kompass:
         with self.store.reading():
             return bool(report_id) and self.store.report_row(report_id) is not None
 
-    def _known_report(self, report_id: str) -> str:
-        if not report_id or self.store.report_row(report_id) is None:
+    def _report_row(self, report_id: str) -> dict[str, object]:
+        row = self.store.report_row(report_id) if report_id else None
+        if row is None:
             raise InputError(f"rapporten {report_id!r} finns inte i indexet; se `kompass reports`")
-        return report_id
+        return row
 
     def _summary(self, row: dict[str, object], questions: bool) -> ReportSummary:
         report_id = str(row["report_id"])

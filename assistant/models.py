@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from corpus.models import SECTION_LABELS, SectionKind
+from corpus.models import SECTION_LABELS, QuestionScore, SectionKind
 from corpus.taxonomy import area_name
 from index.records import StoredPassage
+
+
+class PlainValue:
+    """A value that is its fields: `to_dict` is `dataclasses.asdict`."""
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -134,18 +141,6 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
-class QuestionScore:
-    """A chapter 4 sub-question: points achieved of the maximum, and the share the report states."""
-
-    number: str
-    question: str
-    achieved: int | None
-    maximum: int | None
-    percent: int | None
-    page: int | None
-
-
-@dataclass(frozen=True)
 class AreaScore:
     """One of the eight areas of a report: its score (of AREA_MAXIMUM) and where it is stated."""
 
@@ -172,7 +167,7 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class ReportSummary:
+class ReportSummary(PlainValue):
     """An indexed report: its metadata, area scores (with sub-questions when asked for) and files."""
 
     report_id: str
@@ -195,12 +190,9 @@ class ReportSummary:
     areas: list[AreaScore]
     sources: list[SourceFile]
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class PageText:
+class PageText(PlainValue):
     """The text of one page of a report as indexed, in reading order: what a source pane shows.
     Each part is one passage (or the part of it on that page), with its id, so that the cited
     one can be marked."""
@@ -211,9 +203,6 @@ class PageText:
     page: int
     page_count: int | None
     parts: list[PagePart]
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -236,7 +225,7 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(PlainValue):
     """Reports side by side, area by area (two municipalities, or two years of one)."""
 
     reports: list[ReportSummary]
@@ -244,12 +233,9 @@ class Comparison:
     totals: list[int | None]
     total_change: int | None
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class KvalitetskommunRef:
+class KvalitetskommunRef(PlainValue):
     """The Kvalitetskommun a report compares itself with, where the report says so, and that
     municipality's own report when it is indexed (else its scores exist only in the chart)."""
 
@@ -259,12 +245,9 @@ class KvalitetskommunRef:
     page: int | None
     report: ReportSummary | None
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class IndexStatus:
+class IndexStatus(PlainValue):
     """What a health check reports: the index's size, model and schema (no model is loaded)."""
 
     reports: int
@@ -272,6 +255,3 @@ class IndexStatus:
     model: str
     schema_version: int
     generation: int
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)

@@ -71,7 +71,7 @@ class QuestionScore:
     achieved: int | None
     maximum: int | None
     percent: int | None
-    page: int
+    page: int | None  # None once stored from a file that records no pages
 
 
 @dataclass

@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from html import escape
 
+from assistant.models import AREA_MAXIMUM
+
 # Colours that stay apart for the colour-blind (Okabe–Ito), in series order.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-AREA_MAXIMUM = 100
 
 
 def _fmt(value: float) -> str:
