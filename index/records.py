@@ -1,5 +1,6 @@
-"""The values every store speaks, whatever holds the data (SQLite here, PostgreSQL later):
-filters, a report's passages ready to write, and passages and sentences as read back."""
+"""The values every store speaks, whatever holds the data (SQLite or PostgreSQL): filters, a
+report's passages ready to write, passages and sentences as read back, and a search's
+candidates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,3 +66,15 @@ class StoredPassage:
     page_end: int | None
     heading: str
     text: str
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What one retrieval read returns for fusion (index/store.py `Search.candidates`): the
+    lexical hits (passage id, BM25-like score) and the dense hits (passage id, similarity),
+    best first, every hit's passage, and the lexical hits' indexed terms (for coverage)."""
+
+    lexical: list[tuple[int, float]]
+    dense: list[tuple[int, float]]
+    passages: dict[int, StoredPassage]
+    terms: dict[int, set[str]]

@@ -1,6 +1,6 @@
 """The store contract: what the library reads and writes, whatever holds the data.
 
-Four roles, each a Protocol, and `Store`, all four with the index's identity:
+Four roles, each a Protocol, and `Store`, all four with the index's identity and its `Search`:
 
 - `ReportWriter`: reports in, one transaction each (with the files they came from);
 - `PassageReader`: reports, score tables, passages, sentences and pages read back, with one
@@ -8,11 +8,16 @@ Four roles, each a Protocol, and `Store`, all four with the index's identity:
 - `LexicalIndex`: the stemmed terms of passages and the vocabulary (BM25 and compounds);
 - `VectorIndex`: the stored vectors of passages, sentences and sub-question topics.
 
-The values that cross it are in index/records.py. `index/sqlite/` implements it today (one
-file, sqlite-vec, FTS5); the search copy (index/search_copy.py) and everything in assistant/
-use only these methods, so a second backend is one more implementation of this contract.
-tests/test_store_contract.py checks that SQLiteStore provides every method with the same
-parameters.
+`Search` is the query path's side: the candidates of one hybrid query (lexical and dense hits,
+their passages and terms) in one read, dense hits alone, and similarities to given passages.
+The SQLite store searches through its search copy (index/search_copy.py: FAISS and numpy
+postings beside the file); PostgreSQL searches in the database (pgvector HNSW and `swedish` full
+text, both sides in one SQL round trip).
+
+The values that cross it are in index/records.py. `index/sqlite/` and `index/postgres/`
+implement it; everything in assistant/ uses only these methods. `open_store` picks the backend
+from the location: a path is a SQLite file, `postgresql://…` a database.
+tests/test_store_contract.py checks that both provide every method with the same parameters.
 """
 from __future__ import annotations
 
@@ -25,7 +30,14 @@ import numpy as np
 
 from corpus.models import Report
 
-from .records import Filters, PassageRecord, Source, StoredPassage, StoredSentence
+from .records import (
+    Candidates,
+    Filters,
+    PassageRecord,
+    Source,
+    StoredPassage,
+    StoredSentence,
+)
 
 
 @runtime_checkable
@@ -85,22 +97,59 @@ class VectorIndex(Protocol):
 
 
 @runtime_checkable
+class Search(Protocol):
+    """The query path over a store. `reading()` pins one state of the index for this thread (a
+    query's hits and the passages read for them agree); `refresh()` brings whatever the search
+    reads up to date with the store (after a write, or another process's)."""
+
+    def refresh(self) -> None: ...
+    def reading(self) -> AbstractContextManager[object]: ...
+    def candidates(self, vector: np.ndarray | None, query_terms: list[str] | None, filters: Filters,
+                   k: int) -> Candidates: ...
+    def dense_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]: ...
+    def similarities(self, vector: np.ndarray, passage_ids: list[int]) -> dict[int, float]: ...
+
+
+@runtime_checkable
 class Store(ReportWriter, PassageReader, LexicalIndex, VectorIndex, Protocol):
-    """An index: the four roles, the model it was built with and its identity."""
+    """An index: the four roles, the model it was built with, its identity and its search."""
 
     model_name: str
     dim: int
     index_id: str
+    schema_version: int
+    location: str  # where it lives, for messages (a path, or a URL without its password)
 
+    def searcher(self, cache: Path) -> Search: ...
     def close(self) -> None: ...
 
 
 ROLES: tuple[type, ...] = (ReportWriter, PassageReader, LexicalIndex, VectorIndex)
 
 
-def open_store(path: Path, model_name: str, dim: int | None) -> Store:
-    """The store at `path` (today: a SQLite file) for a model of this name and dimension
-    (`dim` None: an existing index, whatever dimension it records)."""
+def is_database_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: str | Path, model_name: str, dim: int | None) -> Store:
+    """The store at `location` for a model of this name and dimension (`dim` None: an existing
+    index, whatever dimension it records): a SQLite file's path, or `postgresql://…`."""
+    if is_database_url(str(location)):
+        from .postgres import PostgresStore
+
+        return PostgresStore(str(location), model_name, dim)
     from .sqlite import SQLiteStore
 
-    return SQLiteStore(path, model_name, dim)
+    return SQLiteStore(Path(location), model_name, dim)
+
+
+def wipe_store(location: str | Path) -> None:
+    """Delete the index at `location` entirely (`kompass ingest --rebuild`): the SQLite file with
+    its journal, or every Kompass table of the database."""
+    if is_database_url(str(location)):
+        from .postgres import drop
+
+        drop(str(location))
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(location) + suffix).unlink(missing_ok=True)

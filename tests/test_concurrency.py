@@ -140,7 +140,7 @@ def test_open_makes_everything_once(home_copy):
     kompass = Kompass(Config.from_env(home=home_copy))
     try:
         assert kompass.open() is kompass
-        assert kompass._embedder is not None and kompass._search_copy is not None  # noqa: SLF001
+        assert kompass._embedder is not None and kompass._searcher is not None  # noqa: SLF001
         copy = kompass.search_copy
 
         def touch() -> object:

@@ -93,6 +93,8 @@ class SQLiteStore:
         """`dim` None: open an existing index for whatever dimension it records (reading needs
         no model); a new index needs the dimension."""
         self.path = path
+        self.location = str(path)
+        self.schema_version = SCHEMA_VERSION
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list = []
@@ -226,6 +228,12 @@ class SQLiteStore:
         finally:
             local.depth = 0
             db.execute("COMMIT")  # a read transaction: ends the snapshot, writes nothing
+
+    def searcher(self, cache: Path):
+        """Search through the search copy kept in the folder `cache` (index/search_copy.py)."""
+        from ..search_copy import SearchCopy
+
+        return SearchCopy(self, cache)
 
     def close(self) -> None:
         with self._connections_lock:
