@@ -1,0 +1,436 @@
+"""A million passages (issue 11): the query path on SQLite and PostgreSQL, with the naive path
+and exact search as baselines in the same run.
+
+Run (from the repository root; `make bench-million` runs both stores):
+
+    .venv/bin/python bench/bench_million.py --store sqlite              # 1,000,000 passages
+    .venv/bin/python bench/bench_million.py --store postgres
+    .venv/bin/python bench/bench_million.py --store sqlite --size 100000 --queries 50
+
+The index is bench_query.py's (same generator, same seeds, same 59 dev questions; see its
+docstring): the sample report once, then derived "Provkommun NNNN" reports up to N passages,
+written report by report through the store's own `replace_report` (SQLite), so building
+streams: one report's passages in memory at a time. PostgreSQL: the same reports, derived by the
+same generator, loaded with COPY into the product's tables (the store's schema, created by the
+store itself) and the HNSW and full-text indexes built afterwards with the product's own index
+statements; `replace_report` per report is measured on a slice and stated (see --pg-load).
+
+Measured in one process per store (built indexes are cached under --cache/million):
+- hybrid / lexical / dense / hybrid with an area filter: `Kompass.search`, top 10, query
+  embedding excluded (the dev questions' vectors, embedded once), p50 / p95, with a per-stage
+  profile of the hybrid queries (exclusive time per instrumented function);
+- exact search: float32 numpy over every passage and sentence vector, scored as the product
+  scores them (best sentence and passage, half each); the reference for dense recall@10;
+- the naive path: that exact dense search, BM25 over the stored terms from numpy postings, and
+  reciprocal rank fusion;
+- RSS of the measuring process (anonymous and file-backed apart: the SQLite search copy is
+  memory-mapped), PostgreSQL's server processes from /proc, disk, build time.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import importlib
+import json
+import math
+import os
+import pkgutil
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from array import array
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_query as bq  # noqa: E402  (the generator, the stage profile, the query vectors)
+
+ROOT = Path(__file__).resolve().parent.parent
+K = 50  # candidates per side, as Kompass asks (config.candidates)
+
+
+# -- memory ----------------------------------------------------------------------------
+def proc_status(pid: str | int = "self") -> dict[str, float]:
+    """VmRSS, RssAnon, RssFile, RssShmem and VmHWM of a process, in MB."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM", "Name"):
+                    out[key] = value.strip() if key == "Name" else int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def server_rss() -> dict[str, float]:
+    """PostgreSQL's processes: the sum of their RSS (shared buffers counted in each process
+    that touched them), and a sum that counts shared memory once (anonymous + file + the
+    largest shared)."""
+    rows = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            status = proc_status(entry)
+            if status.get("Name") in ("postgres", "postmaster"):
+                rows.append(status)
+    return {"processes": len(rows), "sum_rss_mb": sum(r.get("VmRSS", 0) for r in rows),
+            "shared_once_mb": sum(r.get("RssAnon", 0) + r.get("RssFile", 0) for r in rows)
+            + max((r.get("RssShmem", 0) for r in rows), default=0)}
+
+
+def timed(fn, items) -> tuple[list[float], list]:
+    times, results = [], []
+    for item in items:
+        started = time.perf_counter()
+        results.append(fn(item))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, results
+
+
+def p50_95(times: list[float]) -> tuple[float, float]:
+    return statistics.median(times), bq.pct(times, 0.95)
+
+
+# -- baselines -------------------------------------------------------------------------
+class ExactDense:
+    """The product's dense scoring (best sentence and passage, half each) done exactly in
+    float32 numpy over every stored vector: the reference for recall@10, and the naive path's
+    dense side. Arrays are filled in place while the store streams them (no second copy)."""
+
+    def __init__(self, pids: np.ndarray, pm: np.ndarray, owners: np.ndarray, sm: np.ndarray):
+        self.pids, self.pm, self.owners, self.sm = pids, pm, owners, sm
+        order = np.argsort(pids)
+        self.sorted_pids, self.sorted_rows = pids[order], order
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        return self.sorted_rows[np.searchsorted(self.sorted_pids, ids)]
+
+    def search(self, v: np.ndarray, k: int = K) -> list[int]:
+        v = np.asarray(v, dtype=np.float32)
+        ps, ss = self.pm @ v, self.sm @ v
+        top_p = np.argpartition(-ps, k)[:k]
+        top_s = np.argpartition(-ss, 4 * k)[:4 * k]
+        best: dict[int, float] = {}
+        for i in top_s:
+            pid = int(self.owners[i])
+            best[pid] = max(best.get(pid, -1.0), float(ss[i]))
+        own = {int(self.pids[i]): float(ps[i]) for i in top_p}
+        missing = [p for p in best if p not in own]
+        if missing:
+            own.update(zip(missing, ps[self.rows_of(np.array(missing))].tolist()))
+        scored = {p: 0.5 * best.get(p, s) + 0.5 * s for p, s in own.items()}
+        return [p for p, _ in sorted(scored.items(), key=lambda x: (-x[1], x[0]))[:k]]
+
+
+def sqlite_vectors(store) -> ExactDense:
+    """Every vector of a SQLite index, streamed into preallocated float32 arrays."""
+    db = store.db
+    passages, sentences = bq.vector_tables(db)
+    n = db.execute(f"SELECT count(*) FROM {passages}").fetchone()[0]
+    pids, pm = np.empty(n, np.int64), np.empty((n, store.dim), np.float32)
+    i = 0
+    for i, (pid, blob) in enumerate(db.execute(f"SELECT passage_id, embedding FROM {passages}")):
+        pids[i], pm[i] = pid, np.frombuffer(blob, np.float32)
+    pids, pm = pids[:i + 1], pm[:i + 1]
+    sids = np.fromiter((r[0] for r in db.execute("SELECT id FROM sentences WHERE content_hash IS NOT NULL "
+                                                 "ORDER BY id")), np.int64)
+    owner_of = np.fromiter((r[0] for r in db.execute("SELECT passage_id FROM sentences WHERE content_hash "
+                                                     "IS NOT NULL ORDER BY id")), np.int64)
+    found, sm = np.empty(len(sids), np.int64), np.empty((len(sids), store.dim), np.float32)
+    j = -1
+    for j, (sid, blob) in enumerate(db.execute(f"SELECT sentence_id, embedding FROM {sentences}")):
+        found[j], sm[j] = sid, np.frombuffer(blob, np.float32)
+    owners = owner_of[np.searchsorted(sids, found[:j + 1])]
+    return ExactDense(pids, pm, owners, sm[:j + 1])
+
+
+class NaiveLexical:
+    """BM25 (FTS5's formula, k1 1.2, b 0.75) over the stored terms of every passage, from numpy
+    postings built in one streaming pass over `indexed_terms()`."""
+
+    def __init__(self, store):
+        vocab: dict[str, int] = {}
+        tids, rows, tfs, lengths, pids = array("i"), array("i"), array("H"), array("f"), array("q")
+        for row, (pid, text) in enumerate(store.indexed_terms()):
+            words = text.split()
+            pids.append(int(pid))
+            lengths.append(len(words))
+            for word, count in Counter(words).items():
+                tid = vocab.get(word)
+                if tid is None:
+                    tid = vocab[word] = len(vocab)
+                tids.append(tid)
+                rows.append(row)
+                tfs.append(min(count, 65535))
+        self.vocab = vocab
+        self.pids = np.frombuffer(pids, np.int64)
+        self.lengths = np.frombuffer(lengths, np.float32)
+        tid_array = np.frombuffer(tids, np.int32)
+        order = np.argsort(tid_array, kind="stable")
+        self.rows = np.frombuffer(rows, np.int32)[order]
+        self.tfs = np.frombuffer(tfs, np.uint16)[order].astype(np.float32)
+        self.starts = np.concatenate([[0], np.cumsum(np.bincount(tid_array, minlength=len(vocab)))])
+        self.n, self.avg = len(self.pids), float(self.lengths.mean())
+        self.postings = len(self.rows)
+
+    def search(self, query: str, k: int = K) -> list[int]:
+        from index.lexical import terms
+        scores = np.zeros(self.n, dtype=np.float32)
+        for t in set(terms(query)):
+            tid = self.vocab.get(t)
+            if tid is None:
+                continue
+            rows = self.rows[self.starts[tid]:self.starts[tid + 1]]
+            tf = self.tfs[self.starts[tid]:self.starts[tid + 1]]
+            idf = math.log(1 + (self.n - len(rows) + 0.5) / (len(rows) + 0.5))
+            scores[rows] += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * self.lengths[rows] / self.avg))
+        top = np.argpartition(-scores, k)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [int(self.pids[r]) for r in top[scores[top] > 0]]
+
+
+def naive_search(lexical: NaiveLexical, exact: ExactDense, query: str, vector: np.ndarray) -> list[int]:
+    fused: dict[int, float] = defaultdict(float)
+    for ranking in (lexical.search(query), exact.search(vector)):
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] += 1 / (20 + rank)
+    return [pid for pid, _ in sorted(fused.items(), key=lambda x: -x[1])[:10]]
+
+
+# -- the stage profile -----------------------------------------------------------------
+def instrument(stages: bq.Stages) -> None:
+    """bench_query's instrumented functions, plus the lexical retriever and every class of the
+    PostgreSQL package (whatever its modules are called)."""
+    stages.instrument()
+    owners = [("assistant.retrieval", "LexicalRetriever")]
+    try:
+        package = importlib.import_module("index.postgres")
+        modules = [package] + [importlib.import_module(f"index.postgres.{m.name}")
+                               for m in pkgutil.iter_modules(package.__path__)]
+        for module in modules:
+            for name, value in vars(module).items():
+                if isinstance(value, type) and value.__module__ == module.__name__:
+                    owners.append((module.__name__, name))
+    except ImportError:
+        pass
+    for module, owner in owners:
+        cls = getattr(importlib.import_module(module), owner, None)
+        if cls is None or dataclasses.is_dataclass(cls):
+            continue
+        for attr, fn in list(vars(cls).items()):
+            if callable(fn) and not attr.startswith("__") and not isinstance(fn, (staticmethod, classmethod, type)):
+                if not hasattr(fn, "__wrapped__"):
+                    setattr(cls, attr, stages.wrap(f"{owner}.{attr}", fn))
+
+
+# -- measuring -------------------------------------------------------------------------
+def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) -> dict:
+    from assistant.kompass import Kompass
+
+    stages = bq.Stages()
+    instrument(stages)
+    base = np.load(cache / "base.npz", allow_pickle=True)
+    queries = [str(q) for q in base["queries"]]
+    embedder = bq.QueryVectors(cache)
+    out: dict = {"rss_start": proc_status()}
+
+    started = time.perf_counter()
+    kompass = Kompass(config, embedder=embedder)
+    kompass.search(queries[0], top=10)
+    out["first_query_s"] = time.perf_counter() - started
+    out["passages"] = kompass.store.passage_count()
+    for q in queries[:5]:
+        kompass.search(q, top=10)
+
+    order = [queries[i % len(queries)] for i in range(queries_n)]
+    for mode in ("hybrid", "lexical", "dense"):
+        stages.active = mode == "hybrid"
+        times, _ = timed(lambda q, mode=mode: kompass.search(q, top=10, mode=mode), order)
+        stages.active = False
+        out[mode] = p50_95(times)
+    out["stages_ms"] = {k: v * 1000 / len(order) for k, v in
+                        sorted(stages.total.items(), key=lambda kv: -kv[1]) if v * 1000 / len(order) >= 0.05}
+    out["hybrid_total_ms"] = sum(out["stages_ms"].values())
+    out["rss_warm"] = proc_status()
+    if store_kind == "postgres":
+        out["server_warm"] = server_rss()
+
+    area = kompass.filters(area=3)
+    stages.total.clear()
+    stages.active = True
+    times, _ = timed(lambda q: kompass.search(q, top=10, filters=area), order[:max(20, queries_n // 4)])
+    stages.active = False
+    out["hybrid_area_filter"] = p50_95(times)
+    n_area = max(20, queries_n // 4)
+    out["stages_area_ms"] = {k: v * 1000 / n_area for k, v in
+                             sorted(stages.total.items(), key=lambda kv: -kv[1]) if v * 1000 / n_area >= 0.05}
+    out["rss_after_filtered"] = proc_status()
+    if store_kind == "postgres":
+        out["server_after_filtered"] = server_rss()
+
+    # the product's dense top 10, then the baselines (their arrays are this process's memory
+    # from here on: RSS figures above are the product's alone)
+    product_dense = [[pid for pid, _ in kompass.dense.search(v, kompass.filters(), K)[:10]]
+                     for v in base["qvec"]]
+    started = time.perf_counter()
+    if store_kind == "sqlite":
+        exact = sqlite_vectors(kompass.store)
+    else:
+        from bench_million_pg import postgres_vectors
+        exact = postgres_vectors(kompass.store)
+    out["exact_load_s"] = time.perf_counter() - started
+    out["exact_vectors"] = (len(exact.pids), len(exact.owners))
+    times, exact_top = timed(lambda v: exact.search(v)[:10], list(base["qvec"]))
+    out["exact_dense"] = p50_95(times)
+    out["dense_recall@10"] = float(np.mean([len(set(a) & set(b)) / 10
+                                            for a, b in zip(exact_top, product_dense)]))
+    started = time.perf_counter()
+    lexical = NaiveLexical(kompass.store)
+    out["naive_lexical_build_s"] = time.perf_counter() - started
+    out["naive_postings"] = lexical.postings
+    naive_order = order[:naive_n]
+    times, _ = timed(lambda q: lexical.search(q), naive_order)
+    out["naive_lexical"] = p50_95(times)
+    times, _ = timed(lambda q: naive_search(lexical, exact, q, embedder.vectors[q]), naive_order)
+    out["naive"] = p50_95(times)
+    out["rss_with_baselines"] = proc_status()
+    kompass.close()
+    return out
+
+
+def disk_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def code_version(code: Path) -> str:
+    version = bq.code_version(code)
+    return code.name if version == "unknown" else version
+
+
+# -- SQLite ----------------------------------------------------------------------------
+def sqlite_one(db_dir: Path, size: int, cache: Path, queries: int, naive: int, fresh: bool) -> dict:
+    built = db_dir / "built.json"
+    if fresh or not built.exists():
+        shutil.rmtree(db_dir, ignore_errors=True)
+        figures = bq.build(db_dir, size, cache)
+        figures["build_peak_mb"] = bq.peak_mb()
+        built.write_text(json.dumps(figures))
+        return figures
+    from assistant.config import Config
+    figures = json.loads(built.read_text())
+    figures["disk_mb"] = disk_mb(db_dir)
+    figures["copy_mb"] = disk_mb(db_dir / "kompass.search") if (db_dir / "kompass.search").exists() else 0
+    os.environ.pop("KOMPASS_STORE", None)
+    return figures | measure(Config.from_env(home=db_dir), cache, queries, naive, "sqlite")
+
+
+# -- the tables ------------------------------------------------------------------------
+def report(store: str, f: dict) -> None:
+    print(f"\n## {store}: {f['passages']:,} passages ({f.get('reports', '?')} reports) — code {f['code']}")
+    if store == "sqlite":
+        print(f"build {f['build_s']:.0f} s through replace_report, then the search copy "
+              f"{f.get('vector_index_s', float('nan')):.0f} s; build peak RSS {f.get('build_peak_mb', float('nan')):.0f} MB; "
+              f"on disk {f['disk_mb']:.0f} MB (search copy {f['copy_mb']:.0f} MB)")
+    else:
+        for line in f.get("build_lines", []):
+            print(line)
+    print("| path | p50 ms | p95 ms |\n|---|---|---|")
+    for key, label in (("hybrid", "hybrid"), ("lexical", "lexical"), ("dense", "dense"),
+                       ("hybrid_area_filter", "hybrid, area filter"),
+                       ("exact_dense", "exact dense (numpy float32, every vector)"),
+                       ("naive_lexical", "naive BM25 (numpy postings)"),
+                       ("naive", "naive path (exact dense + naive BM25 + RRF)")):
+        if key in f:
+            print(f"| {label} | {f[key][0]:.1f} | {f[key][1]:.1f} |")
+    print(f"naive / hybrid at p50: {f['naive'][0] / f['hybrid'][0]:.1f}x; "
+          f"dense recall@10 against exact search: {f['dense_recall@10']:.3f}")
+    print(f"first hybrid query after opening: {f['first_query_s']:.2f} s")
+    if "one_shot_s" in f:
+        print(f"one-shot `kompass search` (new process, real model): {f['one_shot_s']:.2f} s, "
+              f"peak RSS {f['one_shot_peak_mb']:.0f} MB" + ("" if f["one_shot_ok"] else " (FAILED)"))
+    for key, label in (("rss_warm", "after the unfiltered loops"),
+                       ("rss_after_filtered", "after the area-filtered loop"),
+                       ("rss_with_baselines", "with the baselines' arrays")):
+        r = f[key]
+        print(f"client RSS {label}: {r['VmRSS']:.0f} MB (anonymous {r['RssAnon']:.0f}, "
+              f"file-backed {r['RssFile']:.0f}), peak so far {r['VmHWM']:.0f} MB")
+    for key in ("server_warm", "server_after_filtered"):
+        if key in f:
+            s = f[key]
+            print(f"server RSS ({key}): {s['processes']} processes, sum {s['sum_rss_mb']:.0f} MB, "
+                  f"shared memory counted once {s['shared_once_mb']:.0f} MB")
+    print(f"baselines: {f['exact_vectors'][0]:,} passage and {f['exact_vectors'][1]:,} sentence vectors "
+          f"read in {f['exact_load_s']:.0f} s; naive postings {f['naive_postings']:,} built in "
+          f"{f['naive_lexical_build_s']:.0f} s")
+    for key, label in (("stages_ms", "hybrid"), ("stages_area_ms", "hybrid, area filter")):
+        print(f"per-stage, {label}, ms per query (exclusive"
+              + (f"; sum {f['hybrid_total_ms']:.1f}" if key == "stages_ms" else "") + "):")
+        for name, ms in list(f[key].items())[:14]:
+            print(f"  {ms:8.2f}  {name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200, help="timed queries per mode")
+    parser.add_argument("--naive-queries", type=int, default=59, help="timed naive-path queries")
+    parser.add_argument("--cache", type=Path,
+                        default=Path(os.environ.get("TMPDIR") or "/tmp") / "kompass-bench" / "million")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose code is measured")
+    parser.add_argument("--fresh", action="store_true", help="build again")
+    parser.add_argument("--no-one-shot", action="store_true")
+    parser.add_argument("--pg-load", choices=("copy", "replace_report"), default="copy",
+                        help="PostgreSQL: COPY into the product's tables, or the store's replace_report")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--_one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    code = args.code.resolve()
+    version = code_version(code)
+    db_dir = args.cache / (f"{version}-{args.size}" + ("" if args.store == "sqlite" else "-pg"))
+    if args._one:  # child: build or measure, in its own process
+        if args.store == "sqlite":
+            figures = sqlite_one(db_dir, args.size, args.cache, args.queries, args.naive_queries, args.fresh)
+        else:
+            from bench_million_pg import postgres_one
+            figures = postgres_one(db_dir, args.size, args.cache, args.queries, args.naive_queries,
+                                   args.fresh, args.pg_load, measure)
+        print(json.dumps(figures))
+        return 0
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "KOMPASS_STORE"}
+    env |= {"PYTHONPATH": str(code), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+                    f"import bench_query as b; from pathlib import Path; b.base_material(Path({str(args.cache)!r}))"],
+                   env=env, check=True)
+    print(f"# bench_million: {args.store}, code {version} ({code}), {os.cpu_count()} cores")
+    print("# " + bq.__doc__.split("How an index")[1].split("Each size")[0].strip().replace("\n", "\n# "))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_one", "--store", args.store,
+           "--size", str(args.size), "--queries", str(args.queries), "--naive-queries",
+           str(args.naive_queries), "--cache", str(args.cache), "--code", str(code), "--pg-load", args.pg_load]
+    marker = db_dir / ("built.json" if args.store == "sqlite" else "loaded.json")
+    if args.fresh or not marker.exists():
+        if subprocess.run([*cmd, "--fresh"], env=env, check=False).returncode:
+            return 1
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        return 1
+    figures = json.loads(proc.stdout.strip().splitlines()[-1]) | {"code": version}
+    if args.store == "sqlite" and not args.no_one_shot:
+        figures |= bq.one_shot(db_dir, env, code)
+    report(args.store, figures)
+    (args.json or args.cache / f"results-{args.store}-{args.size}.json").write_text(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
