@@ -128,9 +128,10 @@ def sample_records(cache: Path):
 
 
 # -- building an index of N passages ---------------------------------------------------
-def build(db_dir: Path, size: int, cache: Path) -> dict[str, float]:
-    from assistant.config import Config
-    from assistant.kompass import Kompass
+def derived_reports(size: int, cache: Path):
+    """(report, [PassageRecord], Source) of the sample, then of derived copies, up to `size`
+    passages: one report at a time, so a caller that writes each before taking the next holds
+    one report in memory (bench_million.py loads PostgreSQL from the same stream)."""
     from index.records import PassageRecord, Source
 
     report, records = sample_records(cache)
@@ -150,11 +151,7 @@ def build(db_dir: Path, size: int, cache: Path) -> dict[str, float]:
         return WORD.sub(lambda m: (rng.choice(prefixes) + m.group().lower())
                         if rng.random() < PREFIX_PROB else m.group(), text)
 
-    kompass = Kompass(Config.from_env(home=db_dir), embedder=QueryVectors(cache))
-    store = kompass.store
-    started = time.perf_counter()
-    store.replace_report(report, records, Source("/bench/sample.txt", "0", "text", report.report_id,
-                                                 "primary", 3))
+    yield report, records, Source("/bench/sample.txt", "0", "text", report.report_id, "primary", 3)
     written, number = len(records), 0
     while written < size:
         number += 1
@@ -176,9 +173,22 @@ def build(db_dir: Path, size: int, cache: Path) -> dict[str, float]:
                             for i, u in enumerate(record.unit_vectors)]
             new.append(PassageRecord(passage, hashlib.sha256(f"{rid}{record.content_hash}".encode())
                                      .hexdigest(), derive(record.vector, passage_vectors), unit_vectors))
-        store.replace_report(copy, new, Source(f"/bench/{rid}.txt", rid, "text", rid, "primary", 3))
+        yield copy, new, Source(f"/bench/{rid}.txt", rid, "text", rid, "primary", 3)
         written += len(new)
-        if number % 200 == 0:
+
+
+def build(db_dir: Path, size: int, cache: Path) -> dict[str, float]:
+    from assistant.config import Config
+    from assistant.kompass import Kompass
+
+    kompass = Kompass(Config.from_env(home=db_dir), embedder=QueryVectors(cache))
+    store = kompass.store
+    started = time.perf_counter()
+    written = 0
+    for number, (report, records, source) in enumerate(derived_reports(size, cache)):
+        store.replace_report(report, records, source)
+        written += len(records)
+        if number % 200 == 0 and number:
             print(f"    {written:,} passages ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     figures = {"build_s": time.perf_counter() - started, "reports": number + 1}
     sync = getattr(kompass, "sync_search_copy", None)
