@@ -27,11 +27,13 @@ _databases = iter(range(10**6))
 
 
 class Memo(Embedder):
-    """The real embedder, remembering every text it embedded (the suite's only shortcut)."""
+    """The real embedder, remembering every text it embedded for the whole session (the
+    suite's only shortcut: an index on another store costs the parse and the writes)."""
+
+    seen: dict[tuple[str, bool], np.ndarray] = {}  # shared by every Memo of the session
 
     def __init__(self, inner: Embedder):
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.seen: dict[tuple[str, bool], np.ndarray] = {}
         self.calls = 0  # texts passed to the real model
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
