@@ -22,7 +22,7 @@ from index.dense import DenseRetriever
 from index.embedder import Embedder, identity, load_embedder
 from index.lexical import terms
 from index.records import Filters
-from index.store import Search, Store, open_store
+from index.store import Search, Store, is_database_url, open_store
 
 from .config import Config
 from .fusion import rrf
@@ -569,7 +569,8 @@ class Kompass:
         """The index's size, model and schema version (a health check; loads no model)."""
         with self.store.reading():
             return IndexStatus(len(self.store.report_rows()), self.store.passage_count(),
-                               self.store.model_name, self.store.schema_version, self.store.generation())
+                               self.store.model_name, self.store.schema_version, self.store.generation(),
+                               "postgresql" if is_database_url(self.store.location) else "sqlite")
 
     def compare(self, report_ids: list[str]) -> Comparison:
         """Reports side by side in the order given, area by area, with the change from the

@@ -255,3 +255,4 @@ class IndexStatus(PlainValue):
     model: str
     schema_version: int
     generation: int
+    store: str  # "sqlite" or "postgresql"

@@ -60,6 +60,7 @@ def test_health(client, kompass):
     assert data["status"] == "ok" and data["reports"] == 1
     assert data["passages"] == kompass.store.passage_count() > 50
     assert data["model"] == kompass.store.model_name and data["schema_version"] >= 1
+    assert data["store"] == "sqlite"
     assert data["changes_allowed"] is True and data["read_key_required"] is False
 
 

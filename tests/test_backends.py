@@ -101,6 +101,7 @@ def test_the_backend_is_the_one_asked_for(indexed, request):
     assert indexed.store.location.startswith("postgresql://") == (backend == "postgres")
     status = indexed.status()
     assert status.passages == indexed.store.passage_count() > 0
+    assert status.store == {"sqlite": "sqlite", "postgres": "postgresql"}[backend]
 
 
 def test_the_report_reads_back_the_same(indexed, kompass):

@@ -249,6 +249,7 @@ class HealthOut(Out):
     model: str
     schema_version: int
     generation: int = Field(description="ökas av varje ändring av indexet")
+    store: Literal["sqlite", "postgresql"] = Field(description="var indexet ligger")
     changes_allowed: bool = Field(description="uppladdning och borttagning är påslagna (KOMPASS_ADMIN_KEY satt)")
     read_key_required: bool
 
