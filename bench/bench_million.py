@@ -5,17 +5,19 @@ Run (from the repository root; `make bench-million` runs both stores):
 
     .venv/bin/python bench/bench_million.py --store sqlite              # 1,000,000 passages
     .venv/bin/python bench/bench_million.py --store postgres
-    .venv/bin/python bench/bench_million.py --store sqlite --size 100000 --queries 50
+    .venv/bin/python bench/bench_million.py --store postgres --size 300000
 
 The index is bench_query.py's (same generator, same seeds, same 59 dev questions; see its
 docstring): the sample report once, then derived "Provkommun NNNN" reports up to N passages,
-written report by report through the store's own `replace_report` (SQLite), so building
-streams: one report's passages in memory at a time. PostgreSQL: the same reports, derived by the
-same generator, loaded with COPY into the product's tables (the store's schema, created by the
-store itself) and the HNSW and full-text indexes built afterwards with the product's own index
-statements; `replace_report` per report is measured on a slice and stated (see --pg-load).
+written report by report through the store's own `replace_report`, so building streams: one
+report's passages in memory at a time. SQLite: then the search copy, as an ingest run ends.
+PostgreSQL (pgserver's PostgreSQL 16 + pgvector, data in the cache folder's pgdata): the HNSW and
+GIN indexes of the product's schema are dropped before the load and built after it with the
+schema's own statements (`pg_indexes.indexdef`), each timed, with maintenance_work_mem 10GB
+(BENCH_PG_MAINTENANCE_WORK_MEM) and one parallel worker: maintaining an HNSW graph row by row
+while 4 million sentence vectors arrive would take hours.
 
-Measured in one process per store (built indexes are cached under --cache/million):
+Measured in one process per store (built indexes are cached in --cache, $TMPDIR/kompass-bench/million):
 - hybrid / lexical / dense / hybrid with an area filter: `Kompass.search`, top 10, query
   embedding excluded (the dev questions' vectors, embedded once), p50 / p95, with a per-stage
   profile of the hybrid queries (exclusive time per instrumented function);
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import importlib
 import json
 import math
@@ -48,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_query as bq  # noqa: E402  (the generator, the stage profile, the query vectors)
+import bench_query as bq  # (the generator, the stage profile, the query vectors)
 
 ROOT = Path(__file__).resolve().parent.parent
 K = 50  # candidates per side, as Kompass asks (config.candidates)
@@ -224,9 +225,9 @@ def instrument(stages: bq.Stages) -> None:
         if cls is None or dataclasses.is_dataclass(cls):
             continue
         for attr, fn in list(vars(cls).items()):
-            if callable(fn) and not attr.startswith("__") and not isinstance(fn, (staticmethod, classmethod, type)):
-                if not hasattr(fn, "__wrapped__"):
-                    setattr(cls, attr, stages.wrap(f"{owner}.{attr}", fn))
+            if (callable(fn) and not attr.startswith("__") and not hasattr(fn, "__wrapped__")
+                    and not isinstance(fn, (staticmethod, classmethod, type))):
+                setattr(cls, attr, stages.wrap(f"{owner}.{attr}", fn))
 
 
 # -- measuring -------------------------------------------------------------------------
@@ -282,7 +283,6 @@ def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) 
     if store_kind == "sqlite":
         exact = sqlite_vectors(kompass.store)
     else:
-        from bench_million_pg import postgres_vectors
         exact = postgres_vectors(kompass.store)
     out["exact_load_s"] = time.perf_counter() - started
     out["exact_vectors"] = (len(exact.pids), len(exact.owners))
@@ -328,6 +328,120 @@ def sqlite_one(db_dir: Path, size: int, cache: Path, queries: int, naive: int, f
     figures["copy_mb"] = disk_mb(db_dir / "kompass.search") if (db_dir / "kompass.search").exists() else 0
     os.environ.pop("KOMPASS_STORE", None)
     return figures | measure(Config.from_env(home=db_dir), cache, queries, naive, "sqlite")
+
+
+# -- PostgreSQL ------------------------------------------------------------------------
+PG_BUILT_AFTER = ("passage_vectors_hnsw", "sentence_vectors_hnsw", "passages_lexemes")
+
+
+def pg_server(cache: Path) -> str:
+    """pgserver's bundled PostgreSQL 16 + pgvector, its data kept in cache/pgdata for reuse; the
+    server's URI (a Unix socket)."""
+    import tempfile
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="kompass-bench-run-")
+    import pgserver
+    return pgserver.get_server(cache / "pgdata", cleanup_mode=None).get_uri()
+
+
+def pg_database(server_url: str, name: str, fresh: bool) -> str:
+    import psycopg
+    with psycopg.connect(server_url, autocommit=True) as db:
+        exists = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and fresh:
+            db.execute(f'DROP DATABASE "{name}"')
+        if fresh or not exists:
+            db.execute(f'CREATE DATABASE "{name}"')
+    before, _, after = server_url.partition("?")
+    return f"{before.rsplit('/', 1)[0]}/{name}" + (f"?{after}" if after else "")
+
+
+def pg_load(url: str, size: int, cache: Path, db_dir: Path) -> dict:
+    """The derived reports through the store's own `replace_report` (its COPY of passages,
+    sentences and vectors, its vocabulary upsert), with the HNSW and GIN indexes of the
+    product's schema dropped first and built afterwards with the schema's own statements
+    (pg_indexes.indexdef), each timed. Waits for db_dir/go-index, when --pg-wait-index made
+    it expected, before building them (to keep the build away from another measurement)."""
+    import psycopg
+
+    from index.postgres import PostgresStore
+    store = PostgresStore(url, bq.QueryVectors.name, bq.QueryVectors.dim)
+    figures: dict = {}
+    with psycopg.connect(url, autocommit=True) as db:
+        definitions = dict(db.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'kompass' "
+                                      "AND indexname = ANY(%s)", (list(PG_BUILT_AFTER),)).fetchall())
+        for name in definitions:
+            db.execute(f"DROP INDEX kompass.{name}")
+    started = time.perf_counter()
+    written = 0
+    for number, (report, records, source) in enumerate(bq.derived_reports(size, cache)):
+        store.replace_report(report, records, source)
+        written += len(records)
+        if number % 200 == 0 and number:
+            print(f"    {written:,} passages ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+    figures["load_s"] = time.perf_counter() - started
+    figures["reports"] = number + 1
+    store.close()
+    wait = db_dir / "wait-index"
+    while wait.exists() and not (db_dir / "go-index").exists():
+        time.sleep(5)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"SET maintenance_work_mem = '{PG_MAINTENANCE_WORK_MEM}'")
+        db.execute("SET max_parallel_maintenance_workers = 1")  # the leader and one worker: 2 cores
+        for name, definition in definitions.items():
+            started = time.perf_counter()
+            db.execute(definition)
+            figures[f"index_s:{name}"] = time.perf_counter() - started
+            print(f"    {name}: {figures[f'index_s:{name}']:.0f} s", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        db.execute("VACUUM ANALYZE")
+        figures["vacuum_analyze_s"] = time.perf_counter() - started
+    figures["definitions"] = definitions
+    return figures
+
+
+PG_MAINTENANCE_WORK_MEM = os.environ.get("BENCH_PG_MAINTENANCE_WORK_MEM", "10GB")
+
+
+def pg_sizes(url: str) -> dict:
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as db:
+        tables = db.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid), "
+            "pg_indexes_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'kompass' AND c.relkind = 'r' ORDER BY 2 DESC").fetchall()
+        indexes = db.execute(
+            "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON "
+            "n.oid = c.relnamespace WHERE n.nspname = 'kompass' AND c.relkind = 'i' ORDER BY 2 DESC").fetchall()
+        database = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        settings = dict(db.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+                                   "('shared_buffers', 'work_mem', 'effective_cache_size', "
+                                   "'max_parallel_workers_per_gather', 'jit')").fetchall())
+    return {"tables_mb": {t: (total / 1e6, heap / 1e6, idx / 1e6) for t, total, heap, idx in tables},
+            "indexes_mb": {i: n / 1e6 for i, n in indexes}, "database_mb": database / 1e6,
+            "settings": settings}
+
+
+def postgres_vectors(store) -> ExactDense:
+    """Every vector of a PostgreSQL index through the store's own streaming scan."""
+    return ExactDense(*store.all_vectors())
+
+
+def postgres_one(db_dir: Path, size: int, cache: Path, queries: int, naive: int, fresh: bool,
+                 wait_index: bool) -> dict:
+    db_dir.mkdir(parents=True, exist_ok=True)
+    url = pg_database(pg_server(cache), f"kompass_{size}", fresh)
+    loaded = db_dir / "loaded.json"
+    if fresh or not loaded.exists():
+        if wait_index:
+            (db_dir / "wait-index").touch()
+        figures = pg_load(url, size, cache, db_dir)
+        loaded.write_text(json.dumps(figures))
+        return figures
+    from assistant.config import Config
+    figures = json.loads(loaded.read_text()) | pg_sizes(url)
+    figures["server_idle"] = server_rss()
+    config = dataclasses.replace(Config.from_env(home=db_dir), store=url)
+    return figures | measure(config, cache, queries, naive, "postgres")
 
 
 # -- the tables ------------------------------------------------------------------------
@@ -386,8 +500,9 @@ def main() -> int:
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose code is measured")
     parser.add_argument("--fresh", action="store_true", help="build again")
     parser.add_argument("--no-one-shot", action="store_true")
-    parser.add_argument("--pg-load", choices=("copy", "replace_report"), default="copy",
-                        help="PostgreSQL: COPY into the product's tables, or the store's replace_report")
+    parser.add_argument("--pg-wait-index", action="store_true",
+                        help="PostgreSQL: after loading, wait for the file go-index in the index's folder "
+                             "before building the HNSW and GIN indexes")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--_one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -399,27 +514,27 @@ def main() -> int:
         if args.store == "sqlite":
             figures = sqlite_one(db_dir, args.size, args.cache, args.queries, args.naive_queries, args.fresh)
         else:
-            from bench_million_pg import postgres_one
             figures = postgres_one(db_dir, args.size, args.cache, args.queries, args.naive_queries,
-                                   args.fresh, args.pg_load, measure)
+                                   args.fresh, args.pg_wait_index)
         print(json.dumps(figures))
         return 0
 
     args.cache.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "KOMPASS_STORE"}
     env |= {"PYTHONPATH": str(code), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
-    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-                    f"import bench_query as b; from pathlib import Path; b.base_material(Path({str(args.cache)!r}))"],
+    subprocess.run([sys.executable, "-c", (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+                    f"import bench_query as b; from pathlib import Path; b.base_material(Path({str(args.cache)!r}))")],
                    env=env, check=True)
     print(f"# bench_million: {args.store}, code {version} ({code}), {os.cpu_count()} cores")
     print("# " + bq.__doc__.split("How an index")[1].split("Each size")[0].strip().replace("\n", "\n# "))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_one", "--store", args.store,
            "--size", str(args.size), "--queries", str(args.queries), "--naive-queries",
-           str(args.naive_queries), "--cache", str(args.cache), "--code", str(code), "--pg-load", args.pg_load]
+           str(args.naive_queries), "--cache", str(args.cache), "--code", str(code)]
+    if args.pg_wait_index:
+        cmd.append("--pg-wait-index")
     marker = db_dir / ("built.json" if args.store == "sqlite" else "loaded.json")
-    if args.fresh or not marker.exists():
-        if subprocess.run([*cmd, "--fresh"], env=env, check=False).returncode:
-            return 1
+    if (args.fresh or not marker.exists()) and subprocess.run([*cmd, "--fresh"], env=env, check=False).returncode:
+        return 1
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode:
         print(proc.stderr[-3000:], file=sys.stderr)
