@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo bench-serve test test-st install install-test system-test-deps eval eval-examples bench bench-query bench-leaks bench-examples bench-ask clean
+.PHONY: run demo bench-serve test test-st install install-test system-test-deps eval eval-examples bench bench-query bench-leaks bench-examples bench-ask bench-million clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,15 @@ bench-ask: install
 # in-process, in the same run (about 3-5 minutes)
 bench-serve: install-test
 	$(BIN)/python bench/bench_serve.py
+
+# The query path at 1,000,000 passages on SQLite and on PostgreSQL (pgserver's bundled server),
+# with exact search and the naive path as baselines in the same run (builds cached in
+# $TMPDIR/kompass-bench/million: SQLite about an hour, PostgreSQL load and indexes too; the
+# measuring ~15 min each). See bench/README.md, "A million passages".
+bench-million: install
+	$(BIN)/python -m pip install --quiet pgserver==0.1.4 'psycopg[binary]' psycopg-pool
+	$(BIN)/python bench/bench_million.py --store sqlite
+	$(BIN)/python bench/bench_million.py --store postgres --size 300000
 
 clean:
 	rm -rf $(VENV) build *.egg-info
