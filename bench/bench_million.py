@@ -63,22 +63,27 @@ def proc_status(pid: str | int = "self") -> dict[str, float]:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
                 key, _, value = line.partition(":")
-                if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM", "Name"):
-                    out[key] = value.strip() if key == "Name" else int(value.split()[0]) / 1024
+                if key in ("Name", "PPid"):
+                    out[key] = value.strip()
+                elif key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM"):
+                    out[key] = int(value.split()[0]) / 1024
     except OSError:
         pass
     return out
 
 
+POSTMASTER: list[str] = []  # the bench's server's postmaster pid (other servers may run too)
+
+
 def server_rss() -> dict[str, float]:
-    """PostgreSQL's processes: the sum of their RSS (shared buffers counted in each process
-    that touched them), and a sum that counts shared memory once (anonymous + file + the
-    largest shared)."""
+    """The bench's PostgreSQL server (its postmaster and that one's children): the sum of their
+    RSS (shared buffers counted in each process that touched them), and a sum that counts
+    shared memory once (anonymous + file + the largest shared)."""
     rows = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             status = proc_status(entry)
-            if status.get("Name") in ("postgres", "postmaster"):
+            if entry in POSTMASTER or status.get("PPid") in POSTMASTER:
                 rows.append(status)
     return {"processes": len(rows), "sum_rss_mb": sum(r.get("VmRSS", 0) for r in rows),
             "shared_once_mb": sum(r.get("RssAnon", 0) + r.get("RssFile", 0) for r in rows)
@@ -340,7 +345,9 @@ def pg_server(cache: Path) -> str:
     import tempfile
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="kompass-bench-run-")
     import pgserver
-    return pgserver.get_server(cache / "pgdata", cleanup_mode=None).get_uri()
+    uri = pgserver.get_server(cache / "pgdata", cleanup_mode=None).get_uri()
+    POSTMASTER[:] = [(cache / "pgdata" / "postmaster.pid").read_text().split()[0]]
+    return uri
 
 
 def pg_database(server_url: str, name: str, fresh: bool) -> str:
