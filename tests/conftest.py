@@ -75,3 +75,29 @@ def run_cli(*args: str, home: Path, check: bool = False, input: str | None = Non
     if check and result.returncode != 0:
         raise AssertionError(f"kompass {' '.join(args)} failed: {result.stderr}")
     return result
+
+
+# -- PostgreSQL (index/postgres/): one throwaway server per session, a fresh database per test --
+_POSTGRES_DATABASES = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URI of a PostgreSQL 16 server with pgvector (pgserver's, tests/postgres.py), running
+    for the session on a Unix socket in a temporary folder of its own."""
+    from postgres import start_server, stop
+
+    url = start_server()
+    yield url
+    stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's server (kompass_<n>): its postgresql:// URL.
+    Dropped after the test, with whatever connections are left on it."""
+    from postgres import create_database, drop_database
+
+    name = f"kompass_{next(_POSTGRES_DATABASES)}"
+    yield create_database(postgres_server, name)
+    drop_database(postgres_server, name)
