@@ -90,9 +90,18 @@ def server_rss() -> dict[str, float]:
             + max((r.get("RssShmem", 0) for r in rows), default=0)}
 
 
-def timed(fn, items) -> tuple[list[float], list]:
+SECONDS = 150.0  # each timed loop stops after this long (with at least MIN_QUERIES done)
+MIN_QUERIES = 20
+
+
+def timed(fn, items, seconds: float | None = None) -> tuple[list[float], list]:
+    """Milliseconds per call of fn over items; with `seconds`, stop once that much time has
+    passed and MIN_QUERIES calls are done."""
     times, results = [], []
+    deadline = time.perf_counter() + seconds if seconds else None
     for item in items:
+        if deadline and len(times) >= MIN_QUERIES and time.perf_counter() > deadline:
+            break
         started = time.perf_counter()
         results.append(fn(item))
         times.append((time.perf_counter() - started) * 1000)
@@ -261,11 +270,13 @@ def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) 
     order = [queries[i % len(queries)] for i in range(queries_n)]
     for mode in ("hybrid", "lexical", "dense"):
         stages.active = mode == "hybrid"
-        times, _ = timed(lambda q, mode=mode: kompass.search(q, top=10, mode=mode), order)
+        times, _ = timed(lambda q, mode=mode: kompass.search(q, top=10, mode=mode), order, SECONDS)
         stages.active = False
         out[mode] = p50_95(times)
-    out["stages_ms"] = {k: v * 1000 / len(order) for k, v in
-                        sorted(stages.total.items(), key=lambda kv: -kv[1]) if v * 1000 / len(order) >= 0.05}
+        out[mode + "_n"] = len(times)
+    n_hybrid = out["hybrid_n"]
+    out["stages_ms"] = {k: v * 1000 / n_hybrid for k, v in
+                        sorted(stages.total.items(), key=lambda kv: -kv[1]) if v * 1000 / n_hybrid >= 0.05}
     out["hybrid_total_ms"] = sum(out["stages_ms"].values())
     out["rss_warm"] = proc_status()
     if store_kind == "postgres":
@@ -274,10 +285,10 @@ def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) 
     area = kompass.filters(area=3)
     stages.total.clear()
     stages.active = True
-    times, _ = timed(lambda q: kompass.search(q, top=10, filters=area), order[:max(20, queries_n // 4)])
+    times, _ = timed(lambda q: kompass.search(q, top=10, filters=area), order[:max(20, queries_n // 4)], SECONDS)
     stages.active = False
     out["hybrid_area_filter"] = p50_95(times)
-    n_area = max(20, queries_n // 4)
+    n_area = out["hybrid_area_filter_n"] = len(times)
     out["stages_area_ms"] = {k: v * 1000 / n_area for k, v in
                              sorted(stages.total.items(), key=lambda kv: -kv[1]) if v * 1000 / n_area >= 0.05}
     out["rss_after_filtered"] = proc_status()
@@ -297,6 +308,7 @@ def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) 
     out["exact_vectors"] = (len(exact.pids), len(exact.owners))
     times, exact_top = timed(lambda v: exact.search(v)[:10], list(base["qvec"]))
     out["exact_dense"] = p50_95(times)
+    out["exact_dense_n"] = len(times)
     out["dense_recall@10"] = float(np.mean([len(set(a) & set(b)) / 10
                                             for a, b in zip(exact_top, product_dense)]))
     # the same with the area filter: the product's filtered dense top 10 against exact search
@@ -312,10 +324,12 @@ def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) 
     out["naive_lexical_build_s"] = time.perf_counter() - started
     out["naive_postings"] = lexical.postings
     naive_order = order[:naive_n]
-    times, _ = timed(lambda q: lexical.search(q), naive_order)
+    times, _ = timed(lambda q: lexical.search(q), naive_order, SECONDS)
     out["naive_lexical"] = p50_95(times)
-    times, _ = timed(lambda q: naive_search(lexical, exact, q, embedder.vectors[q]), naive_order)
+    out["naive_lexical_n"] = len(times)
+    times, _ = timed(lambda q: naive_search(lexical, exact, q, embedder.vectors[q]), naive_order, SECONDS)
     out["naive"] = p50_95(times)
+    out["naive_n"] = len(times)
     out["rss_with_baselines"] = proc_status()
     kompass.close()
     return out
@@ -473,14 +487,14 @@ def report(store: str, f: dict) -> None:
     else:
         for line in f.get("build_lines", []):
             print(line)
-    print("| path | p50 ms | p95 ms |\n|---|---|---|")
+    print("| path | p50 ms | p95 ms | queries |\n|---|---|---|---|")
     for key, label in (("hybrid", "hybrid"), ("lexical", "lexical"), ("dense", "dense"),
                        ("hybrid_area_filter", "hybrid, area filter"),
                        ("exact_dense", "exact dense (numpy float32, every vector)"),
                        ("naive_lexical", "naive BM25 (numpy postings)"),
                        ("naive", "naive path (exact dense + naive BM25 + RRF)")):
         if key in f:
-            print(f"| {label} | {f[key][0]:.1f} | {f[key][1]:.1f} |")
+            print(f"| {label} | {f[key][0]:.1f} | {f[key][1]:.1f} | {f.get(key + '_n', '')} |")
     print(f"naive / hybrid at p50: {f['naive'][0] / f['hybrid'][0]:.1f}x; "
           f"dense recall@10 against exact search: {f['dense_recall@10']:.3f}"
           + (f"; with the area filter ({f['area_allowed']:,} passages allowed): "
