@@ -5,17 +5,19 @@ Everything lives in its own schema (`kompass`), so a database can hold other thi
 `drop` (`kompass ingest --rebuild`) is one `DROP SCHEMA`. pgvector is created where PostgreSQL
 puts extensions (normally `public`) and is never dropped: other schemas may use it.
 
-Vectors are pgvector `vector(dim)` columns with HNSW indexes for cosine distance:
-`m = 16, ef_construction = 64` (pgvector's defaults): at 384 dimensions the graph reaches a
-recall@10 of about 0.99 with `hnsw.ef_search` >= 100 (index/postgres/search.py sets ef_search
-per query to at least 2 x what it asks for), and a larger `m` mostly costs build time and
-memory (every insert of an ingest updates the graph).
+Vectors are pgvector `vector(dim)` columns (a table each for passages and embedded sentences,
+a sentence's row keyed to its passage too) with HNSW indexes for cosine distance, at
+`m = 16, ef_construction = 64`, pgvector's defaults: recall is then set at query time by
+`hnsw.ef_search` (index/postgres/search.py sets it per statement to twice what the statement
+asks for, at least 100), while a larger `m` or `ef_construction` makes every insert of an
+ingest dearer (each passage and sentence is a graph insert: ~1-3 ms each on the test machine,
+most of a report's write) and the graph larger.
 
 The lexical side is a `tsvector` per passage with a GIN index, in a narrow table of its own
 (`passage_lexemes`, with the passage's term count for BM25): ranking reads the lexemes of every
 passage that matches a query term, and a table without the passages' texts is half the pages
-to read (at 100,000 passages a lexical query took ~35 % less time than with the lexemes in
-`passages`). The vocabulary holds each lexeme with an id and its passage count (see store.py).
+to read (at 100,000 passages a lexical query took about a third less time than with the lexemes
+in `passages`). The vocabulary holds each lexeme with an id and its passage count (see store.py).
 """
 from __future__ import annotations
 

@@ -269,9 +269,11 @@ class PostgresStore:
         self.dim = int(dim)
         self.index_id = str(meta["index_id"])
         self._municipalities: tuple[int, dict[str, str]] | None = None  # (generation, keys)
+        # `check`: a connection is tried before it is lent (one round trip), so that after a
+        # restart of the server the pool reconnects instead of failing once per old connection.
         self._pool = ConnectionPool(url, kwargs=_connect_kwargs(url), min_size=1, max_size=POOL_SIZE,
-                                    timeout=POOL_TIMEOUT, configure=self._configure, open=True,
-                                    name="kompass")
+                                    timeout=POOL_TIMEOUT, configure=self._configure,
+                                    check=ConnectionPool.check_connection, open=True, name="kompass")
 
     # -- connections -------------------------------------------------------------------
     def _configure(self, db: psycopg.Connection) -> None:
