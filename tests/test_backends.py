@@ -137,13 +137,14 @@ def test_every_mode_finds_the_passage(indexed, mode):
 
 def test_dense_equals_the_reference(indexed, kompass):
     """The dense side finds what exact search on the reference index finds (at this size both
-    backends must be exact)."""
+    backends must be exact): the same passages with the same scores to 1e-4 (the search copy keeps
+    float16 vectors, pgvector float32; near ties may swap)."""
     for query in ("Hur hanteras klagomål?", "volontärer inom omsorgen", "chefernas uppdrag"):
-        vector = kompass.query_vector(query)
-        got = [(h.text, round(h.score, 4)) for h in indexed.search(query, top=10, mode="dense")]
-        want = [(h.text, round(h.score, 4)) for h in kompass.search(query, top=10, mode="dense")]
-        assert got == want, query
-        assert vector is not None
+        got = indexed.search(query, top=10, mode="dense")
+        want = kompass.search(query, top=10, mode="dense")
+        key = lambda h: (h.heading, h.page, h.text)  # noqa: E731 - passage ids are each store's own
+        assert {key(h) for h in got} == {key(h) for h in want}, query
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-4), query
 
 
 def test_quality_on_the_dev_set(indexed):
