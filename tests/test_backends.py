@@ -9,7 +9,6 @@ remembered (Memo), so a second backend or a fresh index costs the parse and the 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pytest
@@ -52,14 +51,9 @@ def memo(kompass) -> Memo:
 
 def new_database(server: str) -> str:
     """A fresh, empty database on the suite's server: its URL."""
-    import psycopg
+    from postgres import create_database
 
-    name = f"kompass_backends_{next(_databases)}"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server)
-    return urlunsplit(parts._replace(path="/" + name))
+    return create_database(server, f"kompass_backends_{next(_databases)}")
 
 
 def location(request, backend: str, folder: Path) -> str | None:
