@@ -82,8 +82,8 @@ bench-examples: install
 bench-ask: install
 	$(BIN)/python bench/bench_ask.py
 
-# Concurrent searches to `kompass serve` on loopback (1, 4, 16 clients) against the library
-# in-process, in the same run (about 3-5 minutes)
+# Concurrent searches to `kompass serve` on loopback (1, 8, 32 clients; SQLite, then PostgreSQL) against the library
+# in-process, in the same run (about 5-10 minutes)
 bench-serve: install-test
 	$(BIN)/python bench/bench_serve.py
 
