@@ -270,11 +270,13 @@ class Kompass:
 
     # -- ingest ------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path] | None = None, listener: Listener | None = None,
-               force: bool = False) -> list[IngestResult]:
-        """Read files and folders (default: the bundled corpus); see assistant.ingest."""
+               force: bool = False, workers: int | None = None) -> list[IngestResult]:
+        """Read files and folders (default: the bundled corpus); see assistant.ingest. `workers`:
+        batches embedded at once (None: KOMPASS_INGEST_WORKERS; a server's uploads use 1, so
+        that an upload leaves the other core to the queries)."""
         targets = [Path(p) for p in paths] if paths is not None else [BUNDLED_CORPUS]
         with self._ingest_lock:
-            results = Ingester(self.store, self.embedder).run(targets, listener or Quiet(), force)
+            results = Ingester(self.store, self.embedder, workers).run(targets, listener or Quiet(), force)
             self.sync_search_copy()
         return results
 

@@ -149,7 +149,7 @@ class Uploads:
     def _run(self, job: Job) -> None:
         with self._lock:
             job.status, job.started_at = "running", time.time()
-        results = self.kompass.ingest([job.path])
+        results = self.kompass.ingest([job.path], workers=1)  # the other cores serve queries
         mine = [r for r in results if Path(r.path) == job.path] or results
         if not mine:
             self._finish(job, error="filen gav inget resultat vid inläsningen")
