@@ -33,12 +33,10 @@ class Memo(Embedder):
 
     def __init__(self, inner: Embedder):
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.calls = 0  # texts passed to the real model
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if (t, is_query) not in self.seen]
         if missing:
-            self.calls += len(missing)
             for text, vector in zip(missing, self.inner._embed(missing, is_query)):  # noqa: SLF001
                 self.seen[(text, is_query)] = np.asarray(vector, dtype=np.float32)
         return np.stack([self.seen[(t, is_query)] for t in texts])
@@ -56,7 +54,7 @@ def new_database(server: str) -> str:
     return create_database(server, f"kompass_backends_{next(_databases)}")
 
 
-def location(request, backend: str, folder: Path) -> str | None:
+def location(request, backend: str) -> str | None:
     """Where a fresh index of this backend lives (None: SQLite in the home folder)."""
     if backend == "sqlite":
         return None
@@ -71,7 +69,7 @@ def open_kompass(home: Path, store: str | None, memo: Memo) -> Kompass:
 def indexed(request, tmp_path_factory, memo):
     """A Kompass on this backend with the sample report ingested, for tests that only read."""
     home = tmp_path_factory.mktemp(f"backend-{request.param}")
-    kompass = open_kompass(home, location(request, request.param, home), memo)
+    kompass = open_kompass(home, location(request, request.param), memo)
     [result] = kompass.ingest()
     assert (result.status, result.error) == ("new", None), result
     kompass.open()
@@ -82,7 +80,7 @@ def indexed(request, tmp_path_factory, memo):
 @pytest.fixture(params=BACKENDS)
 def fresh(request, tmp_path, memo):
     """A new Kompass on this backend with the sample ingested, for a test that changes it."""
-    kompass = open_kompass(tmp_path / "home", location(request, request.param, tmp_path), memo)
+    kompass = open_kompass(tmp_path / "home", location(request, request.param), memo)
     [result] = kompass.ingest()
     assert result.status == "new", result
     yield kompass
@@ -210,7 +208,7 @@ def test_examples_and_wording(indexed):
 
 
 # -- changes ---------------------------------------------------------------------------------
-def test_reingest_unchanged_is_free_and_a_change_reembeds_only_itself(fresh, sample_path, tmp_path, memo):
+def test_reingest_unchanged_is_free_and_a_change_reembeds_only_itself(fresh, sample_path, tmp_path):
     before = fresh.store.passage_count()
     [again] = fresh.ingest()
     assert (again.status, again.embedded) == ("unchanged", 0)
@@ -251,7 +249,7 @@ def test_bad_files_leave_the_index_untouched(fresh, tmp_path):
     assert fresh.search("medborgardialog", top=1)
 
 
-def test_a_second_process_sees_the_writes(fresh, tmp_path, memo):
+def test_a_second_process_sees_the_writes(fresh, memo):
     """Another Kompass on the same store (as another server process would be) sees an ingest
     and a removal at its next query."""
     other = open_kompass(fresh.config.home, fresh.config.store or None, memo)
