@@ -90,7 +90,8 @@ def test_migrations_fresh_reopen_newer_and_another_model(postgres_url):
     identity = store.index_id
     assert store.signature() == (identity, 0) and store.schema_version == SCHEMA_VERSION
     store.close()
-    assert _sql(postgres_url, "SELECT version, name FROM kompass.schema_migrations") == [(1, "m001_initial")]
+    assert _sql(postgres_url, "SELECT version, name FROM kompass.schema_migrations ORDER BY version") == \
+        [(1, "m001_initial"), (2, "m002_postings")]
     assert _sql(postgres_url, "SELECT extname FROM pg_extension WHERE extname = 'vector'") == [("vector",)]
 
     again = PostgresStore(postgres_url, MODEL, None)  # the dimension from the index
@@ -126,7 +127,7 @@ def test_several_processes_open_a_fresh_database_at_once(postgres_url):
     with context.Pool(3) as pool:
         identities = pool.starmap(_open_identity, [(postgres_url,)] * 3)
     assert len(set(identities)) == 1
-    assert _sql(postgres_url, "SELECT count(*) FROM kompass.schema_migrations") == [(1,)]
+    assert _sql(postgres_url, "SELECT count(*) FROM kompass.schema_migrations") == [(SCHEMA_VERSION,)]
 
 
 def _open_identity(url: str) -> str:
@@ -339,6 +340,43 @@ def write_reports(url: str, report_ids: list[str], seed: int) -> int:
     return len(report_ids)
 
 
+# The postings that disagree with the stored lexemes: (term id, passage, tf, length) from both.
+POSTINGS_DISAGREE = (
+    "SELECT count(*) FROM kompass.postings o FULL JOIN (SELECT v.id, x.passage_id, cardinality(l.positions) AS tf, "
+    "x.length FROM kompass.passage_lexemes x, unnest(x.lexemes) l JOIN kompass.vocabulary v ON v.term = l.lexeme) e "
+    "ON e.id = o.term_id AND e.passage_id = o.passage_id "
+    "WHERE o.tf IS DISTINCT FROM e.tf OR o.length IS DISTINCT FROM e.length")
+
+
+def test_schema_1_is_migrated_to_postings_that_rank_alike(postgres_url, report):
+    """An index written by schema 1 (no postings; a GIN index on the lexemes) gets its postings
+    from the stored lexemes on opening: the same rows and BM25 scores a schema 2 write gives."""
+    write_reports(postgres_url, ["x-2016", "y-2016", "x-2016"], 0)  # x's postings deleted once
+    store = PostgresStore(postgres_url, MODEL, None)
+    assert _sql(postgres_url, POSTINGS_DISAGREE) == [(0,)]
+    terms = sorted({t for _, text in store.indexed_terms() for t in text.split()})[::7][:12]
+    before = [store.lexical_search([t], Filters(), 10) for t in terms] + [store.lexical_search(terms, Filters(), 20)]
+    store.close()
+    written = _sql(postgres_url, "SELECT * FROM kompass.postings ORDER BY 1, 2")
+    assert len(written) > 100 and all(tf >= 1 for _, _, tf, _ in written)
+    for statement in ("DROP TABLE kompass.postings",
+                      "CREATE INDEX passages_lexemes ON kompass.passage_lexemes USING gin (lexemes)",
+                      "DELETE FROM kompass.schema_migrations WHERE version = 2",
+                      "UPDATE kompass.meta SET schema_version = 1"):
+        _sql(postgres_url, statement)
+
+    store = PostgresStore(postgres_url, MODEL, None)
+    try:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert _sql(postgres_url, "SELECT * FROM kompass.postings ORDER BY 1, 2") == written
+        assert _sql(postgres_url, "SELECT to_regclass('kompass.passages_lexemes')") == [(None,)]
+        assert [store.lexical_search([t], Filters(), 10) for t in terms] + \
+            [store.lexical_search(terms, Filters(), 20)] == before
+        assert all(before)
+    finally:
+        store.close()
+
+
 def test_writers_in_several_processes_lose_and_duplicate_nothing(postgres_url, report):
     PostgresStore(postgres_url, MODEL, DIM).close()  # the schema first: the writers race on data
     plans = [["x-2016", "y-2016"] * 2, ["x-2016", "z-2016"] * 2, ["y-2016", "z-2016", "x-2016", "y-2016"]]
@@ -365,12 +403,15 @@ def test_writers_in_several_processes_lose_and_duplicate_nothing(postgres_url, r
         assert _sql(postgres_url, "SELECT count(*) FROM kompass.vocabulary v FULL JOIN (SELECT l, count(*) AS n "
                                   "FROM kompass.passage_lexemes, unnest(tsvector_to_array(lexemes)) l GROUP BY l) d "
                                   "ON d.l = v.term WHERE v.df IS DISTINCT FROM d.n") == [(0,)]
+        assert _sql(postgres_url, POSTINGS_DISAGREE) == [(0,)]
         assert store.generation() >= 12
         # ids are never used twice: the last writes have the highest ids
         assert min(store.passage_ids()) > per_report
         assert store.remove_report("x-2016") and not store.remove_report("x-2016")
         assert store.passage_count() == 2 * per_report
         assert _sql(postgres_url, "SELECT count(*) FROM kompass.sentences") == [(2 * sentences,)]
+        assert _sql(postgres_url, POSTINGS_DISAGREE) == [(0,)]
+        assert _sql(postgres_url, "SELECT count(DISTINCT passage_id) FROM kompass.postings") == [(2 * per_report,)]
     finally:
         store.close()
 

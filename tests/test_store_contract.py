@@ -47,7 +47,7 @@ def test_an_open_postgres_store_is_a_store(postgres_url, tmp_path):
     try:
         assert isinstance(store, PostgresStore)
         assert isinstance(store, Store) and all(isinstance(store, role) for role in ROLES)
-        assert (store.model_name, store.dim, store.schema_version) == ("m", 8, 1)
+        assert (store.model_name, store.dim, store.schema_version) == ("m", 8, 2)
         assert store.index_id and "postgresql://" in store.location
         searcher = store.searcher(tmp_path / "unused")
         assert isinstance(searcher, Search)

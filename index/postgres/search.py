@@ -3,21 +3,19 @@ lexical hits' terms in one statement (one round trip), on the store's connection
 thread (inside `reading()`: its snapshot).
 
 Lexical side: the query's match terms (assistant/lexical_query.py; the same stems as the stored
-lexemes, see store.py) as an OR tsquery of quoted lexemes, bound as a parameter (`::tsquery`
-takes them literally: no parser, no stemming, no SQL built from user text), found through the
-GIN index. Ranked by BM25, the function the SQLite store ranks with (FTS5's bm25(): k1 = 1.2,
-b = 0.75, idf = ln((N - df + 0.5) / (df + 0.5)), at least 1e-6), from the positions of the query's
-lexemes in each matching passage (term frequency; `ts_filter(setweight(...))` cuts the tsvector
-to them before it is unnested), the passage's term count and the vocabulary's document
-frequencies, N and the mean length kept in `meta`: the same scores as the SQLite index.
-ts_rank and ts_rank_cd (normalised by length) were measured and not chosen: they weigh every
-query term alike (no idf), so a passage with several common words of the question outranks the
-one with its rare word. On the dev set's 103 questions the lexical top passage agreed with the
-SQLite index on 103 with BM25, 85 with ts_rank(lexemes, q, 1), 62 with ts_rank_cd and 93 with a
-sum of idf * ts_rank per term; lexical MRR@10 0.638 / 0.602 / 0.556 / 0.630 (hybrid 0.864 in
-all, within 0.002). The price: at 100,000 passages BM25 took about twice ts_rank's time (about
-65 against 30 ms at the median, ~10,000 matching passages), most of both spent reading the
-matching passages' lexemes, which any ranking must.
+terms, see store.py), bound as a text[] parameter (no parser, no stemming, no SQL built from
+user text), looked up in the vocabulary (id, df), then their postings (schema.py, migration 2:
+term id, passage id, tf, the passage's term count) by an index-only scan of the postings' btree,
+summed per passage. Ranked by BM25, the function the SQLite store ranks with (FTS5's bm25():
+k1 = 1.2, b = 0.75, idf = ln((N - df + 0.5) / (df + 0.5)), at least 1e-6), with N and the mean
+length kept in `meta`: the same scores as the SQLite index. ts_rank and ts_rank_cd (normalised
+by length) were measured and not chosen: they weigh every query term alike (no idf), so a
+passage with several common words of the question outranks the one with its rare word. On the
+dev set's 103 questions the lexical top passage agreed with the SQLite index on 103 with BM25,
+85 with ts_rank(lexemes, q, 1), 62 with ts_rank_cd and 93 with a sum of idf * ts_rank per term;
+lexical MRR@10 0.638 / 0.602 / 0.556 / 0.630 (hybrid 0.864 in all, within 0.002). Schema 1
+ranked from the tsvectors (GIN index, then each matching passage's lexemes unnested): 1.2 s at
+the median at 300,000 passages; see bench/README.md for the postings' figures.
 
 Dense side: exactly index/search_copy.py `combine`: the top k passages by their own vector, the
 top k * SENTENCE_FANOUT sentences (each keyed to its passage), a passage's score
@@ -50,32 +48,25 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 
 
-def _quote(term: str) -> str:
-    """A lexeme quoted for tsquery input (taken literally)."""
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def _lexical_ctes(query_terms: list[str], where: str, params: dict[str, object]) -> str | None:
-    """`lexical (id, score)`: BM25 top k of the passages sharing a term with the query."""
+    """`lexical (id, score)`: BM25 top k of the passages sharing a term with the query, from
+    the query terms' postings."""
     unique = [t for t in dict.fromkeys(query_terms) if t]
     if not unique:
         return None
     params["terms"] = unique
-    params["tsquery"] = " | ".join(_quote(t) for t in unique)
-    join = "" if where == "TRUE" else "JOIN passages p ON p.id = x.passage_id "
+    join = "" if where == "TRUE" else "JOIN passages p ON p.id = o.passage_id "
     return f"""
     lq AS MATERIALIZED (
-        SELECT v.term, greatest(ln((m.passages - v.df + 0.5) / (v.df + 0.5)), 1e-6) AS idf,
+        SELECT v.id, greatest(ln((m.passages - v.df + 0.5) / (v.df + 0.5)), 1e-6) AS idf,
                m.terms::float8 / greatest(m.passages, 1) AS avgdl
         FROM vocabulary v CROSS JOIN meta m WHERE v.term = ANY(%(terms)s::text[])),
     lexical AS MATERIALIZED (
-        SELECT x.passage_id AS id,
-               (SELECT sum(lq.idf * cardinality(l.positions) * {BM25_K1 + 1}
-                           / (cardinality(l.positions) + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * x.length / lq.avgdl)))
-                FROM unnest(ts_filter(setweight(x.lexemes, 'A', %(terms)s::text[]), '{{a}}')) l
-                JOIN lq ON lq.term = l.lexeme) AS score
-        FROM passage_lexemes x {join}WHERE x.lexemes @@ %(tsquery)s::tsquery AND {where}
-        ORDER BY score DESC, x.passage_id LIMIT %(k)s)"""
+        SELECT o.passage_id AS id,
+               sum(lq.idf * o.tf * {BM25_K1 + 1}
+                   / (o.tf + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * o.length / lq.avgdl))) AS score
+        FROM lq JOIN postings o ON o.term_id = lq.id {join}WHERE {where}
+        GROUP BY o.passage_id ORDER BY score DESC, o.passage_id LIMIT %(k)s)"""
 
 
 def _nearest(table: str, limit: str, where: str | None) -> str:

@@ -20,8 +20,11 @@ meanwhile.
 Lexical index: each passage's analysed terms (index/lexical.py `terms`: PyStemmer's Snowball
 Swedish stems, the library's stop words, hyphenated words whole and in parts; the same as the
 SQLite store and the query side) as a `tsvector` with their positions, written as a quoted
-literal (no parser runs on it), under a GIN index; the vocabulary table holds each lexeme with an
-id and its passage count, maintained from the stored lexemes in the same transaction.
+literal (no parser runs on it); the vocabulary table holds each lexeme with an id and its passage
+count, maintained from the stored lexemes in the same transaction; and the postings table, a row
+per (term id, passage) with the term's frequency there (counted as FTS5 counts it: every
+occurrence) and the passage's term count, what BM25 reads (search.py), written and deleted in
+the same transaction.
 
 Why not PostgreSQL's own `swedish` configuration: measured on the sample report, it disagrees
 with the query side. PostgreSQL 16's Snowball Swedish is older than PyStemmer 3's and keeps the
@@ -40,6 +43,7 @@ import struct
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -564,12 +568,28 @@ class PostgresStore:
         db.execute("INSERT INTO vocabulary (term, df) SELECT l, count(*) FROM passage_lexemes x, "
                    "unnest(tsvector_to_array(x.lexemes)) l WHERE x.passage_id = ANY(%s::bigint[]) GROUP BY l "
                    "ON CONFLICT (term) DO UPDATE SET df = vocabulary.df + EXCLUDED.df", (pids,))
+        # The postings: each passage's terms with their frequency there and its term count.
+        counts = [(pid, len(words), Counter(w for w in words if w and len(w.encode()) <= MAX_LEXEME_BYTES))
+                  for pid, words in lexemes]
+        wanted = sorted({term for _, _, tf in counts for term in tf})
+        if wanted:
+            ids = dict(db.execute("SELECT term, id FROM vocabulary WHERE term = ANY(%s::text[])",
+                                  (wanted,)).fetchall())
+            with db.cursor() as cursor, cursor.copy(
+                    "COPY postings (term_id, passage_id, tf, length) FROM STDIN") as copy:
+                for pid, length, tf in counts:
+                    for term, n in tf.items():
+                        copy.write_row((ids[term], pid, n, length))
         db.execute("UPDATE meta SET passages = passages + %s, terms = terms + %s",
                    (len(records), sum(len(words) for _, words in lexemes)))
 
     def _delete(self, db, report_id: str) -> None:
         """A report with its passages (their lexemes, vectors and sentences go with them) and
         their share of the vocabulary and of the counts."""
+        db.execute(
+            "DELETE FROM postings o USING passages p JOIN passage_lexemes x ON x.passage_id = p.id "
+            "CROSS JOIN LATERAL unnest(tsvector_to_array(x.lexemes)) l JOIN vocabulary v ON v.term = l "
+            "WHERE p.report_id = %(r)s AND o.term_id = v.id AND o.passage_id = p.id", {"r": report_id})
         db.execute(
             "WITH gone AS (SELECT l AS term, count(*) AS n FROM passages p "
             "JOIN passage_lexemes x ON x.passage_id = p.id, unnest(tsvector_to_array(x.lexemes)) l "
