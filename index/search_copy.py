@@ -37,9 +37,9 @@ import numpy as np
 from .postings import Postings
 from .records import Candidates, Filters
 from .store import Store
-from .vectors import IVF_MIN, IVF_REGROW, VectorSet, _faiss
+from .vectors import IVF_CODES, IVF_MIN, IVF_REGROW, VectorSet, _faiss
 
-FORMAT = 2
+FORMAT = 3  # 3: 8-bit sentence IVF codes (index/vectors.py IVF_CODES); another format is rebuilt
 PIN_ATTEMPTS = 50  # tries to find the copy and the store at one generation (see reading)
 FULL_SCAN_SHARE = 0.3  # when more of the index than this is new, read everything in one scan
 SENTENCE_WEIGHT = 0.5  # see combine
@@ -123,9 +123,24 @@ class SearchCopy:
         return Candidates(lexical, dense, passages, self.store.passage_terms(i for i, _ in lexical))
 
     def dense_search(self, vector: np.ndarray, filters: Filters, k: int) -> list[tuple[int, float]]:
-        """Passages by their own vector and their best sentence's (see combine)."""
+        """Passages by their own vector and their best sentence's (see combine). With 8-bit
+        sentence codes (an IVF), each passage found by a sentence is scored by its best
+        sentence exactly, from the stored float32 vectors (one read of its sentences)."""
         passages, sentences, snapshot = self.dense(vector, filters, k, k * SENTENCE_FANOUT)
+        if snapshot.sentences.approximate and sentences:
+            exact = self._best_sentences(vector, {pid for pid, _ in sentences})
+            sentences = [(pid, exact.get(pid, score)) for pid, score in sentences]
         return combine(vector, passages, sentences, snapshot.passages.similarities, k)
+
+    def _best_sentences(self, vector: np.ndarray, passage_ids: set[int]) -> dict[int, float]:
+        """Each passage's best embedded sentence's exact similarity."""
+        query = np.asarray(vector, dtype=np.float32)
+        best = {}
+        for pid, units in self.store.sentences_of(sorted(passage_ids)).items():
+            vectors = [u.vector for u in units if u.vector is not None]
+            if vectors:
+                best[pid] = float(np.max(np.stack(vectors) @ query))
+        return best
 
     def similarities(self, vector: np.ndarray, passage_ids: list[int]) -> dict[int, float]:
         return self.current().passages.similarities(vector, passage_ids)
@@ -133,14 +148,15 @@ class SearchCopy:
     def dense(self, vector: np.ndarray, filters: Filters, k: int, sentence_k: int):
         """(passage hits, sentence hits as (passage id, score), the snapshot searched)."""
         snapshot = self.current()
-        allowed = None
+        allowed, share = None, None
         if filters != Filters():
             ids = self._allowed_ids(snapshot, filters)
             if len(ids) == 0:
                 return [], [], snapshot
             allowed = _faiss().IDSelectorBatch(ids)
-        return (snapshot.passages.search(vector, k, allowed),
-                snapshot.sentences.search(vector, sentence_k, allowed), snapshot)
+            share = len(ids) / max(len(snapshot.passages), 1)  # of the sentences too, about
+        return (snapshot.passages.search(vector, k, allowed, share),
+                snapshot.sentences.search(vector, sentence_k, allowed, share), snapshot)
 
     def lexical(self, query_terms: list[str], filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 top-k (passage id, score) of passages sharing a term with the query."""
@@ -244,7 +260,9 @@ class SearchCopy:
                         old.postings.updated(gone, texts, term_ids))
 
     def _vector_set(self, ids: np.ndarray, vectors: np.ndarray, by_id: bool = False) -> VectorSet:
-        return VectorSet.build(self.store.dim, ids, vectors, ivf=len(ids) >= IVF_MIN, by_id=by_id)
+        """Passages (`by_id`) in float16, sentences in IVF_CODES (index/vectors.py)."""
+        return VectorSet.build(self.store.dim, ids, vectors, ivf=len(ids) >= IVF_MIN, by_id=by_id,
+                               codes="QT_fp16" if by_id else IVF_CODES)
 
     def _resized(self, vector_set: VectorSet, passages: bool) -> VectorSet:
         """Flat until IVF_MIN vectors, then an IVF, trained again when it has grown IVF_REGROW

@@ -2,13 +2,19 @@
 
 Float16 (FAISS `IndexScalarQuantizer` QT_fp16): half of float32's memory, and exact flat search
 over it is as fast as float32 because it is bound by memory. From IVF_MIN vectors on, an
-inverted file (IVF, float16) instead, as exact search would be most of a query's time: first
-the sentences (about four per passage), and from IVF_MIN passages on the passages too (with a
-map from id to vector, for the similarity of a passage found by its sentence). bench/bench_query.py measures recall@10
-against exact float32 search. Kept on disk and in step with SQLite by index/search_copy.py.
+inverted file (IVF) instead, as exact search would be most of a query's time: first the
+sentences (about four per passage), and from IVF_MIN passages on the passages too (with a map
+from id to vector, for the similarity of a passage found by its sentence). The IVF's codes are
+8-bit (IVF_CODES: one byte a dimension of each vector's residual to its list's centroid), a
+quarter of float32: at 1M passages the memory-mapped copy is what the process's RSS counts.
+Its scores are close to exact, not exact: index/search_copy.py re-scores the final candidates
+from the stored float32 vectors. bench/bench_query.py and bench/bench_million.py measure
+recall@10 against exact float32 search. Kept on disk and in step with SQLite by
+index/search_copy.py.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +30,14 @@ from .embedder import ThreadCap, native_threads
 IVF_MIN = 50_000
 IVF_PROBE_SHARE = 16
 IVF_REGROW = 4
+# The IVF's codes, a FAISS ScalarQuantizer type: QT_8bit (per-dimension ranges, trained with
+# the lists, of the residuals to the lists' centroids) for the sentences, the most vectors;
+# float16 for the passages, whose similarities `combine` takes as they are. On 600k sentence
+# vectors of the 1M bench index (2,048 lists, 103 questions; bench/README.md): float16 768
+# bytes a vector, recall@10 1.000 against exact float32, |score error| max 1e-5; QT_8bit 384
+# bytes, 0.969, mean 1e-4, max 1e-3 (the exact top 10's neighbours are 6e-4 apart);
+# QT_8bit_uniform 0.969, max 6e-4, slower; QT_6bit 288 bytes, 0.906.
+IVF_CODES = "QT_8bit"
 
 
 _threads = None  # FAISS's OpenMP runtime held to KOMPASS_THREADS (index/embedder.py)
@@ -52,7 +66,7 @@ def _ivf_lists(n: int) -> int:
 class VectorSet:
     """One FAISS index keyed by passage id (ids may repeat: sentences carry their passage's).
     Flat: an IndexIDMap over float16 codes, with the row → id map for look-ups by id. IVF: an
-    IndexIVFScalarQuantizer (float16), searched by probing some of its lists."""
+    IndexIVFScalarQuantizer (IVF_CODES), searched by probing some of its lists."""
 
     index: object
     ids: np.ndarray | None = None  # flat: the passage id of each row
@@ -69,14 +83,15 @@ class VectorSet:
 
     @classmethod
     def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, ivf: bool = False,
-              by_id: bool = False) -> VectorSet:
-        """`by_id`: an IVF keeps a map from id to vector (ids must then be unique)."""
+              by_id: bool = False, codes: str = IVF_CODES) -> VectorSet:
+        """`by_id`: an IVF keeps a map from id to vector (ids must then be unique); `codes`: the
+        IVF's ScalarQuantizer type."""
         faiss = _faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if ivf:
             lists = _ivf_lists(len(ids))
             index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, lists,
-                                                  faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+                                                  getattr(faiss.ScalarQuantizer, codes), faiss.METRIC_INNER_PRODUCT)
             sample = np.random.default_rng(0).choice(len(ids), min(len(ids), 40 * lists), replace=False)
             index.train(vectors[np.sort(sample)])
             if by_id:
@@ -92,24 +107,45 @@ class VectorSet:
     def is_ivf(self) -> bool:
         return self.ids is None
 
+    @property
+    def approximate(self) -> bool:
+        """Scores from codes coarser than float16 (an 8-bit IVF): re-scored exactly where they
+        matter (index/search_copy.py)."""
+        return self.is_ivf and self.index.sq.qtype != _faiss().ScalarQuantizer.QT_fp16
+
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
-    def search(self, vector: np.ndarray, k: int, allowed=None) -> list[tuple[int, float]]:
-        """Top-k (passage id, inner product); `allowed` is a FAISS IDSelector over passage ids.
-        A filtered IVF search probes every list: a filter often follows the topic (an area),
-        so the lists nearest the query may hold none of the allowed vectors."""
+    def search(self, vector: np.ndarray, k: int, allowed=None, share: float | None = None
+               ) -> list[tuple[int, float]]:
+        """Top-k (passage id, inner product); `allowed` is a FAISS IDSelector over passage ids,
+        `share` the fraction of the vectors it allows. A filtered IVF search probes lists in
+        proportion (1/IVF_PROBE_SHARE of them divided by `share`, every list without `share`),
+        so that it scans about as many allowed vectors as an unfiltered search scans vectors;
+        when that finds fewer than k (a filter away from the query's topic), every list."""
         if len(self) == 0 or k <= 0:
             return []
         faiss = _faiss()
-        if self.is_ivf:
-            lists = int(self.index.nlist)
-            probe = lists if allowed is not None else max(1, lists // IVF_PROBE_SHARE)
-            params = faiss.SearchParametersIVF(sel=allowed, nprobe=probe)
-        else:
-            params = faiss.SearchParameters(sel=allowed) if allowed is not None else None
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = self.index.search(query, min(k, len(self)), params=params)
+        k = min(k, len(self))
+        if not self.is_ivf:
+            params = faiss.SearchParameters(sel=allowed) if allowed is not None else None
+            return self._hits(*self.index.search(query, k, params=params))
+        lists = int(self.index.nlist)
+        if allowed is None:
+            probe = max(1, lists // IVF_PROBE_SHARE)
+        elif share is None or share <= 0:
+            probe = lists
+        else:
+            probe = min(lists, math.ceil(lists / IVF_PROBE_SHARE / share))
+        hits = self._hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed, nprobe=probe)))
+        if allowed is not None and len(hits) < k and probe < lists:
+            hits = self._hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed,
+                                                                                           nprobe=lists)))
+        return hits
+
+    @staticmethod
+    def _hits(scores: np.ndarray, ids: np.ndarray) -> list[tuple[int, float]]:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def similarities(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
