@@ -58,13 +58,13 @@ def _lexical_ctes(query_terms: list[str], where: str, params: dict[str, object])
     join = "" if where == "TRUE" else "JOIN passages p ON p.id = o.passage_id "
     return f"""
     lq AS MATERIALIZED (
-        SELECT v.id, greatest(ln((m.passages - v.df + 0.5) / (v.df + 0.5)), 1e-6) AS idf,
+        SELECT v.id, greatest(ln((m.passages - v.df + 0.5)::float8 / (v.df + 0.5)), 1e-6) AS idf,
                m.terms::float8 / greatest(m.passages, 1) AS avgdl
         FROM vocabulary v CROSS JOIN meta m WHERE v.term = ANY(%(terms)s::text[])),
     lexical AS MATERIALIZED (
         SELECT o.passage_id AS id,
-               sum(lq.idf * o.tf * {BM25_K1 + 1}
-                   / (o.tf + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * o.length / lq.avgdl))) AS score
+               sum(lq.idf * o.tf * {BM25_K1 + 1}::float8
+                   / (o.tf + {BM25_K1}::float8 * ({1 - BM25_B}::float8 + {BM25_B}::float8 * o.length / lq.avgdl))) AS score
         FROM lq JOIN postings o ON o.term_id = lq.id {join}WHERE {where}
         GROUP BY o.passage_id ORDER BY score DESC, o.passage_id LIMIT %(k)s)"""
 
