@@ -62,6 +62,11 @@ def _ivf_lists(n: int) -> int:
     return int(min(8192, max(64, 2 ** round(np.log2(2 * max(n, 1) ** 0.5)))))
 
 
+def _hits(scores: np.ndarray, ids: np.ndarray) -> list[tuple[int, float]]:
+    """(id, score) of one query's FAISS result, without the -1 fillers."""
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
 @dataclass(frozen=True)
 class VectorSet:
     """One FAISS index keyed by passage id (ids may repeat: sentences carry their passage's).
@@ -130,7 +135,7 @@ class VectorSet:
         k = min(k, len(self))
         if not self.is_ivf:
             params = faiss.SearchParameters(sel=allowed) if allowed is not None else None
-            return self._hits(*self.index.search(query, k, params=params))
+            return _hits(*self.index.search(query, k, params=params))
         lists = int(self.index.nlist)
         if allowed is None:
             probe = max(1, lists // IVF_PROBE_SHARE)
@@ -138,15 +143,11 @@ class VectorSet:
             probe = lists
         else:
             probe = min(lists, math.ceil(lists / IVF_PROBE_SHARE / share))
-        hits = self._hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed, nprobe=probe)))
+        hits = _hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed, nprobe=probe)))
         if allowed is not None and len(hits) < k and probe < lists:
-            hits = self._hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed,
+            hits = _hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed,
                                                                                            nprobe=lists)))
         return hits
-
-    @staticmethod
-    def _hits(scores: np.ndarray, ids: np.ndarray) -> list[tuple[int, float]]:
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def similarities(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Inner product with the (first) vector of each id present (an IVF: built `by_id`)."""

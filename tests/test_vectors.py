@@ -209,7 +209,8 @@ def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_co
     snapshot = kompass.search_copy.current()
     embedded = store.db.execute("SELECT count(*) FROM sentence_embeddings").fetchone()[0]
     assert snapshot.sentences.is_ivf and len(snapshot.sentences) == embedded > 300
-    # A filtered search probes every list: the same hits as exact search.
+    # 8-bit sentence codes; a narrow filter probes every list: the same hits as exact search.
+    assert snapshot.sentences.approximate and not snapshot.passages.approximate
     narrow = Filters(area=3, section=kompass.filters(section="sammanfattning").section)
     _, sentences, _ = kompass.search_copy.dense(vector, narrow, 10, 20)
     exact = store.exact_dense_search(vector, narrow, 20, sentences=True)
@@ -236,6 +237,124 @@ def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_co
     assert len(kompass.search_copy.current().sentences) == embedded
     assert not {p for p, _ in sentences} & copied
     kompass.close()
+
+
+def test_an_8bit_inverted_file_scores_its_passages_as_exact_search_does(home_copy, monkeypatch):
+    """With 8-bit sentence codes (an IVF), dense_search re-scores each passage found by a
+    sentence from its stored sentences: the scores are combine's over float32 vectors."""
+    from index import search_copy
+    from index.search_copy import combine
+
+    monkeypatch.setattr(search_copy, "IVF_MIN", 100)
+    shutil.rmtree(home_copy / "kompass.search")
+    kompass = Kompass(Config.from_env(home=home_copy))
+    store = kompass.store
+    for query in ("Hur följer fullmäktige upp målen?", "servicedeklarationer", "frivilligkrafter"):
+        vector = kompass.embedder.embed_query(query)
+        passages, sentences, snapshot = kompass.search_copy.dense(vector, Filters(), 10, 40)
+        assert snapshot.sentences.approximate
+        got = kompass.search_copy.dense_search(vector, Filters(), 10)
+        exact_passages = dict(store.exact_dense_search(vector, Filters(), 1000))
+        best = {}
+        for pid, units in store.sentences_of({p for p, _ in sentences}).items():
+            best[pid] = max(float(u.vector @ vector) for u in units if u.vector is not None)
+        expected = combine(vector, [(p, exact_passages[p]) for p, _ in passages], list(best.items()),
+                           lambda _v, ids: {i: exact_passages[i] for i in ids}, 10)
+        assert [p for p, _ in got] == [p for p, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-4)
+    kompass.close()
+
+
+def test_a_copy_of_the_older_format_is_rebuilt_not_misread(home_copy, monkeypatch):
+    """Format 2 kept float16 sentence codes: such a copy is built again in the current format
+    (its files are not read as the current ones), with the results of a copy built afresh."""
+    from index import search_copy
+
+    monkeypatch.setattr(search_copy, "IVF_MIN", 100)
+    directory = home_copy / "kompass.search"
+    shutil.rmtree(directory)
+    with monkeypatch.context() as old:
+        old.setattr(search_copy, "FORMAT", 2)
+        old.setattr(search_copy, "IVF_CODES", "QT_fp16")
+        kompass = Kompass(Config.from_env(home=home_copy))
+        assert not kompass.search_copy.current().sentences.approximate
+        kompass.close()
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["format"] == 2
+    old_size = (directory / manifest["sentences"]).stat().st_size
+
+    queries = ["servicedeklarationer", "Hur följer fullmäktige upp målen?"]
+    kompass = Kompass(Config.from_env(home=home_copy))
+    snapshot = kompass.search_copy.current()
+    assert snapshot.sentences.is_ivf and snapshot.sentences.approximate  # 8-bit: built again
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["format"] == search_copy.FORMAT == 3
+    assert manifest["generation"] == kompass.store.generation()
+    assert (directory / manifest["sentences"]).stat().st_size < old_size  # a byte a dimension, not two
+    upgraded = [kompass.dense.search(kompass.embedder.embed_query(q), Filters(), 20) for q in queries]
+    kompass.close()
+    shutil.rmtree(directory)
+    fresh = Kompass(Config.from_env(home=home_copy))
+    assert [fresh.dense.search(fresh.embedder.embed_query(q), Filters(), 20) for q in queries] == upgraded
+    fresh.close()
+
+
+def _two_sides(n: int = 8000, dim: int = 32):
+    """Unit vectors in two opposite clusters (ids below n/2 around +x, the rest around -x)."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((n, dim)).astype(np.float32) * 0.3
+    vectors[: n // 2, 0] += 3
+    vectors[n // 2:, 0] -= 3
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.arange(n, dtype=np.int64), vectors
+
+
+def test_a_filtered_ivf_search_probes_lists_in_proportion_to_what_the_filter_keeps(monkeypatch):
+    import math
+
+    import faiss
+
+    from index import vectors as vectors_module
+    from index.vectors import IVF_PROBE_SHARE, VectorSet
+
+    ids, vectors = _two_sides()
+    vector_set = VectorSet.build(vectors.shape[1], ids, vectors, ivf=True)
+    lists = int(vector_set.index.nlist)
+    probes = []
+    real = faiss.SearchParametersIVF
+
+    def spy(**kwargs):
+        probes.append(kwargs["nprobe"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(faiss, "SearchParametersIVF", spy)
+    query = vectors[0]
+    scores = vectors @ query
+    # a quarter of the query's own cluster: lists in proportion, the exact top 10 of those
+    allowed = ids[: len(ids) // 2][::2]
+    share = len(allowed) / len(ids)
+    got = vector_set.search(query, 10, faiss.IDSelectorBatch(allowed), share)
+    assert probes == [min(lists, math.ceil(lists / IVF_PROBE_SHARE / share))] and probes[0] < lists
+    _near_the_exact_top(got, allowed, scores)
+    # without the share: every list, as before
+    probes.clear()
+    vector_set.search(query, 10, faiss.IDSelectorBatch(allowed))
+    assert probes == [lists]
+    # the far cluster only (half the vectors): the lists near the query hold none of them, so
+    # the search probes every list and still finds k
+    probes.clear()
+    far = ids[len(ids) // 2:]
+    got = vector_set.search(query, 10, faiss.IDSelectorBatch(far), 0.5)
+    assert probes == [math.ceil(lists / IVF_PROBE_SHARE / 0.5), lists]
+    _near_the_exact_top(got, far, scores)
+    assert vectors_module.IVF_CODES == "QT_8bit"
+
+
+def _near_the_exact_top(got: list[tuple[int, float]], allowed: np.ndarray, scores: np.ndarray) -> None:
+    """Ten allowed hits, each scoring (exactly) within 8-bit rounding of the exact tenth best."""
+    tenth = np.sort(scores[allowed])[::-1][9]
+    assert len(got) == 10 and {i for i, _ in got} <= set(allowed.tolist())
+    assert all(scores[i] >= tenth - 5e-3 and abs(scores[i] - s) < 5e-3 for i, s in got)
 
 
 LEXICAL_QUERIES = ["Har Enköping servicedeklarationer?", "Hur följer fullmäktige upp målen?",
