@@ -11,11 +11,12 @@ The index is bench_query.py's (same generator, same seeds, same 59 dev questions
 docstring): the sample report once, then derived "Provkommun NNNN" reports up to N passages,
 written report by report through the store's own `replace_report`, so building streams: one
 report's passages in memory at a time. SQLite: then the search copy, as an ingest run ends.
-PostgreSQL (pgserver's PostgreSQL 16 + pgvector, data in the cache folder's pgdata): the HNSW and
-GIN indexes of the product's schema are dropped before the load and built after it with the
+PostgreSQL (pgserver's PostgreSQL 16 + pgvector, data in the cache folder's pgdata): the HNSW
+indexes of the product's schema are dropped before the load and built after it with the
 schema's own statements (`pg_indexes.indexdef`), each timed, with maintenance_work_mem 10GB
 (BENCH_PG_MAINTENANCE_WORK_MEM) and one parallel worker: maintaining an HNSW graph row by row
-while 4 million sentence vectors arrive would take hours.
+while 4 million sentence vectors arrive would take hours. The postings (schema 2) are written
+by `replace_report` as in an ingest, their btree kept up to date.
 
 Measured in one process per store (built indexes are cached in --cache, $TMPDIR/kompass-bench/million):
 - hybrid / lexical / dense / hybrid with an area filter: `Kompass.search`, top 10, query
@@ -311,6 +312,15 @@ def measure(config, cache: Path, queries_n: int, naive_n: int, store_kind: str) 
     out["exact_dense_n"] = len(times)
     out["dense_recall@10"] = float(np.mean([len(set(a) & set(b)) / 10
                                             for a, b in zip(exact_top, product_dense)]))
+    if store_kind == "postgres":  # recall with pgvector's largest ef_search, what it costs
+        from index.postgres import search as pg_search
+        default, pg_search.EF_SEARCH_MIN = pg_search.EF_SEARCH_MIN, pg_search.EF_SEARCH_MAX
+        times, ef_top = timed(lambda v: [pid for pid, _ in kompass.dense.search(v, kompass.filters(), K)[:10]],
+                              list(base["qvec"]))
+        pg_search.EF_SEARCH_MIN = default
+        out["dense_ef_max"] = p50_95(times)
+        out["dense_recall@10_ef_max"] = float(np.mean([len(set(a) & set(b)) / 10
+                                                       for a, b in zip(exact_top, ef_top)]))
     # the same with the area filter: the product's filtered dense top 10 against exact search
     # over the passages the filter allows
     allowed = kompass.store.filtered_ids(area)
@@ -362,7 +372,7 @@ def sqlite_one(db_dir: Path, size: int, cache: Path, queries: int, naive: int, f
 
 
 # -- PostgreSQL ------------------------------------------------------------------------
-PG_BUILT_AFTER = ("passage_vectors_hnsw", "sentence_vectors_hnsw", "passages_lexemes")
+PG_BUILT_AFTER = ("passage_vectors_hnsw", "sentence_vectors_hnsw", "passages_lexemes")  # (the GIN: schema 1)
 
 
 def pg_server(cache: Path) -> str:
@@ -390,7 +400,7 @@ def pg_database(server_url: str, name: str, fresh: bool) -> str:
 
 def pg_load(url: str, size: int, cache: Path, db_dir: Path) -> dict:
     """The derived reports through the store's own `replace_report` (its COPY of passages,
-    sentences and vectors, its vocabulary upsert), with the HNSW and GIN indexes of the
+    sentences, vectors and postings, its vocabulary upsert), with the HNSW indexes of the
     product's schema dropped first and built afterwards with the schema's own statements
     (pg_indexes.indexdef), each timed. Waits for db_dir/go-index, when --pg-wait-index made
     it expected, before building them (to keep the build away from another measurement)."""
@@ -499,6 +509,9 @@ def report(store: str, f: dict) -> None:
           f"dense recall@10 against exact search: {f['dense_recall@10']:.3f}"
           + (f"; with the area filter ({f['area_allowed']:,} passages allowed): "
              f"{f['dense_recall@10_area']:.3f}" if "dense_recall@10_area" in f else ""))
+    if "dense_ef_max" in f:
+        print(f"dense at ef_search 1000 (pgvector's largest): p50 {f['dense_ef_max'][0]:.1f} ms, "
+              f"p95 {f['dense_ef_max'][1]:.1f} ms, recall@10 {f['dense_recall@10_ef_max']:.3f}")
     print(f"first hybrid query after opening: {f['first_query_s']:.2f} s")
     if "one_shot_s" in f:
         print(f"one-shot `kompass search` (new process, real model): {f['one_shot_s']:.2f} s, "
@@ -537,7 +550,7 @@ def main() -> int:
     parser.add_argument("--no-one-shot", action="store_true")
     parser.add_argument("--pg-wait-index", action="store_true",
                         help="PostgreSQL: after loading, wait for the file go-index in the index's folder "
-                             "before building the HNSW and GIN indexes")
+                             "before building the HNSW indexes")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--_one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
