@@ -115,6 +115,17 @@ def test_migrations_fresh_reopen_newer_and_another_model(postgres_url):
         open_store(postgres_url, MODEL, None)
 
 
+def test_connections_sum_bm25_in_memory(postgres_url):
+    """Kompass's connections raise work_mem (BM25's per-passage sums) whatever the server's is."""
+    store = PostgresStore(postgres_url, MODEL, DIM)
+    try:
+        with store.connection() as db:
+            assert db.execute("SHOW work_mem").fetchone() == ("64MB",)
+        assert _sql(postgres_url, "SHOW work_mem") == [("4MB",)]
+    finally:
+        store.close()
+
+
 def test_a_foreign_schema_is_refused(postgres_url):
     _sql(postgres_url, "CREATE SCHEMA kompass")
     _sql(postgres_url, "CREATE TABLE kompass.other (x integer)")
