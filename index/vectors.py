@@ -4,12 +4,11 @@ Float16 (FAISS `IndexScalarQuantizer` QT_fp16): half of float32's memory, and ex
 over it is as fast as float32 because it is bound by memory. From IVF_MIN vectors on, an
 inverted file (IVF) instead, as exact search would be most of a query's time: first the
 sentences (about four per passage), and from IVF_MIN passages on the passages too (with a map
-from id to vector, for the similarity of a passage found by its sentence). The IVF's codes are
-8-bit (IVF_CODES: one byte a dimension of each vector's residual to its list's centroid), a
-quarter of float32: at 1M passages the memory-mapped copy is what the process's RSS counts.
-Its scores are close to exact, not exact: index/search_copy.py re-scores the final candidates
-from the stored float32 vectors. bench/bench_query.py and bench/bench_million.py measure
-recall@10 against exact float32 search. Kept on disk and in step with SQLite by
+from id to vector, for the similarity of a passage found by its sentence). The sentences' IVF
+codes are 8-bit (IVF_CODES: one byte a dimension of each vector's residual to its list's
+centroid), a quarter of float32: at 1M passages the memory-mapped copy is what the process's
+RSS counts. Their scores are within about 1e-3 of exact (float16's within 1e-5).
+bench/bench_query.py and bench/bench_million.py measure recall@10 against exact float32 search. Kept on disk and in step with SQLite by
 index/search_copy.py.
 """
 from __future__ import annotations
@@ -114,8 +113,7 @@ class VectorSet:
 
     @property
     def approximate(self) -> bool:
-        """Scores from codes coarser than float16 (an 8-bit IVF): re-scored exactly where they
-        matter (index/search_copy.py)."""
+        """Scores from codes coarser than float16 (an 8-bit IVF), within about 1e-3 of exact."""
         return self.is_ivf and self.index.sq.qtype != _faiss().ScalarQuantizer.QT_fp16
 
     def __len__(self) -> int:

@@ -239,29 +239,23 @@ def test_an_inverted_file_for_many_sentences_filters_and_follows_changes(home_co
     kompass.close()
 
 
-def test_an_8bit_inverted_file_scores_its_passages_as_exact_search_does(home_copy, monkeypatch):
-    """With 8-bit sentence codes (an IVF), dense_search re-scores each passage found by a
-    sentence from its stored sentences: the scores are combine's over float32 vectors."""
+def test_an_8bit_inverted_file_scores_sentences_close_to_exact(home_copy, monkeypatch):
+    """With 8-bit sentence codes (an IVF), each sentence hit's score is within 8-bit rounding of
+    the exact similarity of one of its passage's sentences."""
     from index import search_copy
-    from index.search_copy import combine
 
     monkeypatch.setattr(search_copy, "IVF_MIN", 100)
     shutil.rmtree(home_copy / "kompass.search")
     kompass = Kompass(Config.from_env(home=home_copy))
-    store = kompass.store
+    errors = []
     for query in ("Hur följer fullmäktige upp målen?", "servicedeklarationer", "frivilligkrafter"):
         vector = kompass.embedder.embed_query(query)
-        passages, sentences, snapshot = kompass.search_copy.dense(vector, Filters(), 10, 40)
-        assert snapshot.sentences.approximate
-        got = kompass.search_copy.dense_search(vector, Filters(), 10)
-        exact_passages = dict(store.exact_dense_search(vector, Filters(), 1000))
-        best = {}
-        for pid, units in store.sentences_of({p for p, _ in sentences}).items():
-            best[pid] = max(float(u.vector @ vector) for u in units if u.vector is not None)
-        expected = combine(vector, [(p, exact_passages[p]) for p, _ in passages], list(best.items()),
-                           lambda _v, ids: {i: exact_passages[i] for i in ids}, 10)
-        assert [p for p, _ in got] == [p for p, _ in expected]
-        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-4)
+        _, sentences, snapshot = kompass.search_copy.dense(vector, Filters(), 10, 40)
+        assert snapshot.sentences.approximate and sentences
+        stored = kompass.store.sentences_of({p for p, _ in sentences})
+        for pid, score in sentences:
+            errors.append(min(abs(float(u.vector @ vector) - score) for u in stored[pid] if u.vector is not None))
+    assert max(errors) < 2e-3 and np.mean(errors) < 5e-4
     kompass.close()
 
 
