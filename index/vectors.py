@@ -8,8 +8,8 @@ from id to vector, for the similarity of a passage found by its sentence). The s
 codes are 8-bit (IVF_CODES: one byte a dimension of each vector's residual to its list's
 centroid), a quarter of float32: at 1M passages the memory-mapped copy is what the process's
 RSS counts. Their scores are within about 1e-3 of exact (float16's within 1e-5).
-bench/bench_query.py and bench/bench_million.py measure recall@10 against exact float32 search. Kept on disk and in step with SQLite by
-index/search_copy.py.
+bench/bench_query.py and bench/bench_million.py measure recall@10 against exact float32 search.
+Kept on disk and in step with SQLite by index/search_copy.py.
 """
 from __future__ import annotations
 
@@ -94,8 +94,8 @@ class VectorSet:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if ivf:
             lists = _ivf_lists(len(ids))
-            index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, lists,
-                                                  getattr(faiss.ScalarQuantizer, codes), faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, lists, getattr(
+                faiss.ScalarQuantizer, codes), faiss.METRIC_INNER_PRODUCT)
             sample = np.random.default_rng(0).choice(len(ids), min(len(ids), 40 * lists), replace=False)
             index.train(vectors[np.sort(sample)])
             if by_id:
@@ -141,11 +141,14 @@ class VectorSet:
             probe = lists
         else:
             probe = min(lists, math.ceil(lists / IVF_PROBE_SHARE / share))
-        hits = _hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed, nprobe=probe)))
+        hits = self._probed(query, k, allowed, probe)
         if allowed is not None and len(hits) < k and probe < lists:
-            hits = _hits(*self.index.search(query, k, params=faiss.SearchParametersIVF(sel=allowed,
-                                                                                           nprobe=lists)))
+            hits = self._probed(query, k, allowed, lists)
         return hits
+
+    def _probed(self, query: np.ndarray, k: int, allowed, probe: int) -> list[tuple[int, float]]:
+        params = _faiss().SearchParametersIVF(sel=allowed, nprobe=probe)
+        return _hits(*self.index.search(query, k, params=params))
 
     def similarities(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Inner product with the (first) vector of each id present (an IVF: built `by_id`)."""
