@@ -94,7 +94,7 @@ bench-serve: install-test
 bench-million: install
 	$(BIN)/python -m pip install --quiet pgserver==0.1.4 'psycopg[binary]' psycopg-pool
 	$(BIN)/python bench/bench_million.py --store sqlite
-	$(BIN)/python bench/bench_million.py --store postgres --size 300000
+	$(BIN)/python bench/bench_million.py --store postgres
 
 clean:
 	rm -rf $(VENV) build *.egg-info
