@@ -187,11 +187,16 @@ def _page(number: int, known: bool) -> int | None:
     return number if known else None
 
 
+def _indexable(word: str) -> bool:
+    """A term a tsvector can hold (and so the vocabulary and the postings)."""
+    return bool(word) and len(word.encode()) <= MAX_LEXEME_BYTES
+
+
 def _tsvector(words: list[str]) -> str:
     """A tsvector literal of `words` in order, with their positions (quoted: no parser runs)."""
     positions: dict[str, list[int]] = {}
     for at, word in enumerate(words, 1):
-        if word and len(word.encode()) <= MAX_LEXEME_BYTES:
+        if _indexable(word):
             positions.setdefault(word, []).append(min(at, MAX_POSITION))
     return " ".join("'" + word.replace("\\", "\\\\").replace("'", "''") + "':"
                     + ",".join(map(str, sorted(set(places))[:MAX_POSITIONS]))
@@ -574,8 +579,7 @@ class PostgresStore:
                    "unnest(tsvector_to_array(x.lexemes)) l WHERE x.passage_id = ANY(%s::bigint[]) GROUP BY l "
                    "ON CONFLICT (term) DO UPDATE SET df = vocabulary.df + EXCLUDED.df", (pids,))
         # The postings: each passage's terms with their frequency there and its term count.
-        counts = [(pid, len(words), Counter(w for w in words if w and len(w.encode()) <= MAX_LEXEME_BYTES))
-                  for pid, words in lexemes]
+        counts = [(pid, len(words), Counter(filter(_indexable, words))) for pid, words in lexemes]
         wanted = sorted({term for _, _, tf in counts for term in tf})
         if wanted:
             ids = dict(db.execute("SELECT term, id FROM vocabulary WHERE term = ANY(%s::text[])",
@@ -591,16 +595,15 @@ class PostgresStore:
     def _delete(self, db, report_id: str) -> None:
         """A report with its passages (their lexemes, vectors and sentences go with them) and
         their share of the vocabulary and of the counts."""
+        # The passages' postings, and from them (a row per term and passage) the vocabulary's counts.
         db.execute(
-            "DELETE FROM postings o USING passages p JOIN passage_lexemes x ON x.passage_id = p.id "
+            "WITH removed AS (DELETE FROM postings o USING passages p "
+            "JOIN passage_lexemes x ON x.passage_id = p.id "
             "CROSS JOIN LATERAL unnest(tsvector_to_array(x.lexemes)) l JOIN vocabulary v ON v.term = l "
-            "WHERE p.report_id = %(r)s AND o.term_id = v.id AND o.passage_id = p.id", {"r": report_id})
-        db.execute(
-            "WITH gone AS (SELECT l AS term, count(*) AS n FROM passages p "
-            "JOIN passage_lexemes x ON x.passage_id = p.id, unnest(tsvector_to_array(x.lexemes)) l "
-            "WHERE p.report_id = %(r)s GROUP BY l), "
-            "dropped AS (DELETE FROM vocabulary v USING gone WHERE v.term = gone.term AND v.df <= gone.n) "
-            "UPDATE vocabulary v SET df = v.df - gone.n FROM gone WHERE v.term = gone.term AND v.df > gone.n",
+            "WHERE p.report_id = %(r)s AND o.term_id = v.id AND o.passage_id = p.id RETURNING o.term_id), "
+            "gone AS (SELECT term_id, count(*) AS n FROM removed GROUP BY term_id), "
+            "dropped AS (DELETE FROM vocabulary v USING gone WHERE v.id = gone.term_id AND v.df <= gone.n) "
+            "UPDATE vocabulary v SET df = v.df - gone.n FROM gone WHERE v.id = gone.term_id AND v.df > gone.n",
             {"r": report_id})
         db.execute("UPDATE meta SET passages = passages - s.n, terms = terms - s.t FROM "
                    "(SELECT count(*) AS n, coalesce(sum(x.length), 0) AS t FROM passages p "
